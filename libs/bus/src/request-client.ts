@@ -1,0 +1,137 @@
+import { AppError, ErrorCode, isErrorCode, REQUEST_ID_HEADER } from '@im/contracts';
+import {
+  createInbox,
+  headers,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
+import { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER } from './service-error-headers.js';
+
+export interface RequestClientOptions {
+  /** How long a request may wait for its reply before it fails as an upstream timeout. */
+  timeoutMs: number;
+}
+
+/** The raw reply: JSON bytes the caller may forward without parsing. */
+export type ReplyBytes = Uint8Array;
+
+interface Pending {
+  resolve: (data: ReplyBytes) => void;
+  reject: (error: AppError) => void;
+  deadline: number;
+  subject: string;
+}
+
+/**
+ * Request/reply over one shared inbox subscription, built for the gateway's hot path.
+ *
+ * nats.js's `request()` arms a timer and builds closures per call; here every request shares one
+ * subscription and one sweeper. Because all requests share one timeout, the pending map (kept in
+ * insertion order) is also in deadline order, so a sweep stops at the first live entry.
+ * Replies are returned as bytes: the gateway forwards them untouched.
+ */
+export class RequestClient {
+  readonly #nc: NatsConnection;
+  readonly #timeoutMs: number;
+  readonly #prefix: string;
+  readonly #pending = new Map<string, Pending>();
+  readonly #sub: Subscription;
+  readonly #sweeper: NodeJS.Timeout;
+  #next = 0;
+
+  constructor(nc: NatsConnection, { timeoutMs }: RequestClientOptions) {
+    this.#nc = nc;
+    this.#timeoutMs = timeoutMs;
+    this.#prefix = `${createInbox()}.`;
+    this.#sub = nc.subscribe(`${this.#prefix}*`, { callback: (_err, msg) => this.#onReply(msg) });
+    const tick = Math.max(10, Math.min(250, Math.floor(timeoutMs / 10)));
+    this.#sweeper = setInterval(() => this.#sweep(), tick);
+    this.#sweeper.unref();
+  }
+
+  /** Sends `payload` (JSON bytes) and resolves with the reply's bytes, or rejects with an AppError. */
+  request(subject: string, payload: Uint8Array, requestId?: string): Promise<ReplyBytes> {
+    if (this.#nc.isClosed() || this.#nc.isDraining()) {
+      return Promise.reject(unavailable(subject, 'the message bus connection is closed'));
+    }
+    const token = (this.#next++).toString(36);
+    const promise = new Promise<ReplyBytes>((resolve, reject) => {
+      this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs, subject });
+    });
+    const h = headers();
+    if (requestId) h.set(REQUEST_ID_HEADER, requestId);
+    try {
+      this.#nc.publish(subject, payload, { reply: this.#prefix + token, headers: h });
+    } catch (error) {
+      this.#settle(token)?.reject(unavailable(subject, (error as Error).message));
+    }
+    return promise;
+  }
+
+  /** Rejects whatever is still waiting and stops listening. */
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#sub.unsubscribe();
+    for (const [token, pending] of this.#pending) {
+      this.#pending.delete(token);
+      pending.reject(unavailable(pending.subject, 'the gateway is shutting down'));
+    }
+  }
+
+  #settle(token: string): Pending | undefined {
+    const pending = this.#pending.get(token);
+    if (pending) this.#pending.delete(token);
+    return pending;
+  }
+
+  #onReply(msg: Msg): void {
+    const pending = this.#settle(msg.subject.slice(this.#prefix.length));
+    if (!pending) return; // a late reply to a request that already timed out
+    const h = msg.headers;
+    if (h?.code === 503 && msg.data.length === 0) {
+      pending.reject(unavailable(pending.subject, 'no service is answering'));
+      return;
+    }
+    const code = h?.get(SERVICE_ERROR_CODE_HEADER);
+    if (code) {
+      pending.reject(decodeServiceError(Number(code), h?.get(SERVICE_ERROR_HEADER) ?? '', msg.data));
+      return;
+    }
+    pending.resolve(msg.data);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [token, pending] of this.#pending) {
+      if (pending.deadline > now) break;
+      this.#pending.delete(token);
+      pending.reject(
+        new AppError(ErrorCode.UpstreamTimeout, `${serviceOf(pending.subject)} did not answer in time`),
+      );
+    }
+  }
+}
+
+function serviceOf(subject: string): string {
+  const parts = subject.split('.');
+  return `the ${parts[1] ?? subject} service`;
+}
+
+function unavailable(subject: string, why: string): AppError {
+  return new AppError(ErrorCode.ServiceUnavailable, `${serviceOf(subject)} is unavailable: ${why}`);
+}
+
+/** Rebuilds a service's AppError from the error headers and the JSON body it sent with them. */
+function decodeServiceError(code: number, description: string, data: Uint8Array): AppError {
+  if (!isErrorCode(code)) return new AppError(ErrorCode.ServerError, 'internal error');
+  let extra: unknown;
+  if (data.length > 0) {
+    try {
+      extra = (JSON.parse(Buffer.from(data).toString('utf8')) as { data?: unknown }).data;
+    } catch {
+      extra = undefined;
+    }
+  }
+  return new AppError(code, description || 'error', extra);
+}

@@ -1,0 +1,14 @@
+import { Type } from '@sinclair/typebox';
+
+/** Variables every process reads. Services spread these into their own schema. */
+export const CommonConfig = {
+  NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222', minLength: 1 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+};
+
+export const MongoConfig = {
+  MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/im', pattern: '^mongodb(\\+srv)?://' }),
+};

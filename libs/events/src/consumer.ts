@@ -1,0 +1,125 @@
+import { compileValidator, DeadLetterHeaders, deadLetterSubject } from '@im/contracts';
+import type { Logger } from '@im/log';
+import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { headers, nanos } from '@nats-io/transport-node';
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { JetStreamHandles } from './jetstream.js';
+
+export interface DeliveryMeta {
+  subject: string;
+  streamSequence: number;
+  deliveryCount: number;
+  /** Tells the server the message is still being worked on (resets its ack timer). */
+  working(): void;
+}
+
+export interface ConsumerSpec<S extends TSchema> {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  /** A payload that fails this schema is dead-lettered at once: retrying cannot fix it. */
+  schema: S;
+  handle(event: Static<S>, meta: DeliveryMeta): Promise<void>;
+  /** Attempts before the message is parked on the dead-letter subject. */
+  maxAttempts?: number;
+  /** Delay before attempt n+1 is `backoffMs[n-1]` (the last value repeats). */
+  backoffMs?: number[];
+  /** Messages handed out and not yet acknowledged, across every copy of the consumer. */
+  maxAckPending?: number;
+  ackWaitMs?: number;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * A durable pull consumer: explicit acks after the work is done, `nak` with backoff on failure,
+ * and after `maxAttempts` the message goes to `im.deadletter.<durable>` with the error in its
+ * headers. Every copy of a worker binds to the same durable, so more copies share the load.
+ */
+export async function runConsumer<S extends TSchema>(
+  { js, jsm }: JetStreamHandles,
+  log: Logger,
+  spec: ConsumerSpec<S>,
+): Promise<RunningConsumer> {
+  const { stream, durable, filterSubject, maxAttempts = 5, backoffMs = [500, 2_000, 5_000, 15_000] } = spec;
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: filterSubject,
+    max_ack_pending: spec.maxAckPending ?? 64,
+    ack_wait: nanos(spec.ackWaitMs ?? 30_000),
+    // Redelivery is capped here, not by the server, so the last failure can be dead-lettered.
+    max_deliver: -1,
+  };
+  try {
+    await jsm.consumers.info(stream, durable);
+    await jsm.consumers.update(stream, durable, config);
+  } catch {
+    await jsm.consumers.add(stream, config);
+  }
+
+  const validate = compileValidator(spec.schema);
+  const consumer = await js.consumers.get(stream, durable);
+  const messages = await consumer.consume({ max_messages: Math.min(spec.maxAckPending ?? 64, 256) });
+
+  const deadLetter = async (m: JsMsg, reason: string) => {
+    const h = headers();
+    for (const [key, values] of m.headers ?? []) for (const value of values) h.append(key, value);
+    h.set(DeadLetterHeaders.reason, reason.slice(0, 1_000));
+    h.set(DeadLetterHeaders.subject, m.subject);
+    h.set(DeadLetterHeaders.stream, stream);
+    h.set(DeadLetterHeaders.sequence, String(m.seq));
+    h.set(DeadLetterHeaders.attempts, String(m.info.deliveryCount));
+    h.set(DeadLetterHeaders.consumer, durable);
+    await js.publish(deadLetterSubject(durable), m.data, {
+      headers: h,
+      msgID: `${durable}:${stream}:${m.seq}`,
+    });
+    m.term(reason.slice(0, 200));
+    log.warn({ durable, subject: m.subject, seq: m.seq, reason }, 'message dead-lettered');
+  };
+
+  const settle = async (m: JsMsg) => {
+    let event: Static<S>;
+    try {
+      event = validate(m.json());
+    } catch (error) {
+      return deadLetter(m, `invalid payload: ${(error as Error).message}`);
+    }
+    try {
+      await spec.handle(event, {
+        subject: m.subject,
+        streamSequence: m.seq,
+        deliveryCount: m.info.deliveryCount,
+        working: () => m.working(),
+      });
+      m.ack();
+    } catch (error) {
+      const attempt = m.info.deliveryCount;
+      const reason = (error as Error).message ?? String(error);
+      if (attempt >= maxAttempts) return deadLetter(m, reason);
+      const delay = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
+      log.warn({ durable, seq: m.seq, attempt, delay, err: reason }, 'handler failed; will retry');
+      m.nak(delay);
+    }
+  };
+
+  const loop = (async () => {
+    for await (const m of messages) {
+      await settle(m).catch((error: unknown) => {
+        // Dead-lettering itself failed (NATS down): leave the message unacked; it comes back.
+        log.error({ err: error, seq: m.seq }, 'could not settle message');
+      });
+    }
+  })();
+
+  return {
+    async stop() {
+      await messages.close();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+
+/** An event as it leaves: its id is also its JetStream `msgID`, so a repeat is dropped. */
+export interface OutgoingEvent {
+  id: string;
+  subject: string;
+  payload: unknown;
+}
+
+/** Publishes to JetStream and waits for the stream's acknowledgement: only then is it stored. */
+export class EventPublisher {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  /** True when the stream stored it now, false when it had it already (a repeat). */
+  async publish(event: OutgoingEvent): Promise<boolean> {
+    const ack = await this.js.publish(event.subject, JSON.stringify(event.payload), {
+      msgID: event.id,
+      timeout: this.timeoutMs,
+    });
+    return !ack.duplicate;
+  }
+}

@@ -1,0 +1,3 @@
+export { connectMongo, databaseOf, type MongoStore } from './connect.js';
+export { Counters } from './counters.js';
+export { isDuplicateKeyError } from './duplicate-key.js';

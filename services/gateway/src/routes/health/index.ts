@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ServiceNames } from '@im/contracts';
+import { Svcm } from '@nats-io/services';
+import { Type } from '@sinclair/typebox';
+
+const Status = Type.Object({
+  status: Type.String(),
+  services: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
+});
+
+/**
+ * `/healthz`: the process is alive. `/readyz`: NATS is connected and every service the gateway
+ * routes to answers a `$SRV` ping (collected until 100 ms pass without a new answer); otherwise 503, so a load balancer sends traffic elsewhere.
+ */
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { schema: { response: { 200: Status } } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { response: { 200: Status, 503: Status } } }, async (_request, reply) => {
+    const services: Record<string, boolean> = Object.fromEntries(
+      Object.values(ServiceNames).map((name) => [name, false]),
+    );
+    const connected = !app.nc.isClosed() && !app.nc.isDraining();
+    if (connected) {
+      const answers = await new Svcm(app.nc).client({ strategy: 'stall', stall: 100, maxWait: 1_000 }).ping();
+      for await (const answer of answers) if (answer.name in services) services[answer.name] = true;
+    }
+    const ready = connected && Object.values(services).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', services });
+  });
+};
+
+export default health;

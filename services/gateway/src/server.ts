@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '@im/log';
+import type { NatsConnection } from '@nats-io/transport-node';
+import Fastify, { LogController } from 'fastify';
+import { app } from './app.js';
+
+export interface ServerOptions {
+  nc: NatsConnection;
+  log: Logger;
+  requestTimeoutMs: number;
+  bodyLimit: number;
+  jetstreamReplicas?: number;
+}
+
+/** The Fastify instance with its process-level settings; shared by `main.ts` and the tests. */
+export async function buildServer({
+  nc,
+  log,
+  requestTimeoutMs,
+  bodyLimit,
+  jetstreamReplicas = 1,
+}: ServerOptions) {
+  const server = Fastify({
+    loggerInstance: log,
+    // One line per request costs the hot path; operators turn it on with LOG_LEVEL=debug.
+    logController: new LogController({ disableRequestLogging: !log.isLevelEnabled('debug') }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit,
+    // Request bodies and slow clients must not hold a connection forever.
+    requestTimeout: requestTimeoutMs * 2,
+    connectionTimeout: 10_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  server.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await server.register(app, { nc, requestTimeoutMs, jetstreamReplicas });
+  return server;
+}

@@ -1,0 +1,20 @@
+import { CommonConfig, loadConfig, readSecret } from '@im/config';
+import { Type } from '@sinclair/typebox';
+import { AppKeys } from './app-keys.js';
+
+const Schema = Type.Object({ ...CommonConfig });
+
+export interface SignatureConfig {
+  natsUrl: string;
+  logLevel: string;
+  appKeys: AppKeys;
+}
+
+export function readConfig(env: Record<string, string | undefined> = process.env): SignatureConfig {
+  const config = loadConfig(Schema, env);
+  return {
+    natsUrl: config.NATS_URL,
+    logLevel: config.LOG_LEVEL,
+    appKeys: AppKeys.parse(readSecret('SIGNATURE_APP_KEYS', env)),
+  };
+}
