@@ -1,6 +1,6 @@
 export { type BusSettings, closeBus, connectBus, type NatsConnection } from './connect.js';
 export { InFlight } from './in-flight.js';
-export { onShutdown, runMain } from './lifecycle.js';
+export { announceReady, onShutdown, runMain } from './lifecycle.js';
 export { type ReplyBytes, RequestClient, type RequestClientOptions } from './request-client.js';
 export {
   defineEndpoint,

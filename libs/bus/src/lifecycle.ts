@@ -39,3 +39,11 @@ export async function runMain(name: string, main: () => Promise<void>): Promise<
     process.exit(1);
   }
 }
+
+/**
+ * The one line that says a process serves: `{"msg":"ready"}`. Supervisors and the test kit wait
+ * for it, so it is written at info level even when LOG_LEVEL is quieter.
+ */
+export function announceReady(log: Logger, details: Record<string, unknown> = {}): void {
+  log.child({}, { level: 'info' }).info(details, 'ready');
+}

@@ -13,6 +13,26 @@ export const FIELD_RULES: Readonly<Record<string, string>> = {
   client_id: ID_RULE,
   conversion_id: ID_RULE,
   sorted_member_ids: ID_LIST_RULE,
+  // broadcast and directory classes
+  class_id: 'must be a positive integer',
+  message: 'must be a string of at most 2000 characters',
+  page: 'must be a positive integer',
+  per_page: 'must be an integer from 1 to 100',
+  student_uids: "must be a list of at most 10000 client ids of 1-64 characters without ':'",
+  // groups and directory users
+  group_id: 'must be a positive integer',
+  organization_id: 'must be a positive integer',
+  uid: 'must be a positive integer',
+  group_name: 'must be 1-64 characters after trimming',
+  name: 'must be 1-64 characters after trimming',
+  member_client_ids: ID_LIST_RULE,
+  admin_uid: ID_RULE,
+  group_avatar: 'must be empty or an http(s) URL',
+  avatar: 'must be empty or an http(s) URL',
+  description: 'must be at most 500 characters',
+  role: "must be 'teacher' or 'student'",
+  idempotency_key: 'must be 1-128 printable ASCII characters without spaces',
+  'idempotency-key': 'must be 1-128 printable ASCII characters without spaces',
 };
 
 /** The sentence for a broken rule on `field`, or the validator's own wording when none is known. */

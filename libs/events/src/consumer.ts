@@ -78,7 +78,8 @@ export async function runConsumer<S extends TSchema>(
       headers: h,
       msgID: `${durable}:${stream}:${m.seq}`,
     });
-    m.term(reason.slice(0, 200));
+    // No reason text: nats-server 2.9 does not understand `+TERM <reason>` and would leave it unacked.
+    m.term();
     log.warn({ durable, subject: m.subject, seq: m.seq, reason }, 'message dead-lettered');
   };
 

@@ -6,8 +6,12 @@ export interface RelaySource {
   readonly name: string;
   /** Pending events created before `olderThan`, oldest first. */
   findPending(olderThan: Date, limit: number): Promise<OutgoingEvent[]>;
-  /** Runs before a relayed publish: re-applies the change an intent announces (idempotently). */
-  prepare?(event: OutgoingEvent): Promise<void>;
+  /**
+   * Runs before a relayed publish: re-applies the change an intent announces (idempotently).
+   * `false` means the change was refused on re-apply (it no longer can happen): the event is
+   * settled without being published.
+   */
+  prepare?(event: OutgoingEvent): Promise<void | boolean>;
   markSent(id: string): Promise<void>;
 }
 
@@ -28,11 +32,11 @@ interface OutboxDoc {
 export class Outbox implements RelaySource {
   readonly name: string;
   readonly #docs: Collection<OutboxDoc>;
-  readonly #prepare: ((event: OutgoingEvent) => Promise<void>) | undefined;
+  readonly #prepare: ((event: OutgoingEvent) => Promise<void | boolean>) | undefined;
 
   constructor(
     db: Db,
-    options: { collection?: string; prepare?: (event: OutgoingEvent) => Promise<void> } = {},
+    options: { collection?: string; prepare?: (event: OutgoingEvent) => Promise<void | boolean> } = {},
   ) {
     this.name = options.collection ?? 'outbox';
     this.#docs = db.collection<OutboxDoc>(this.name);
@@ -62,8 +66,8 @@ export class Outbox implements RelaySource {
     return docs.map((d) => ({ id: d._id, subject: d.subject, payload: d.payload }));
   }
 
-  async prepare(event: OutgoingEvent): Promise<void> {
-    await this.#prepare?.(event);
+  async prepare(event: OutgoingEvent): Promise<void | boolean> {
+    return this.#prepare?.(event);
   }
 
   async markSent(id: string): Promise<void> {

@@ -42,7 +42,10 @@ export function startRelay({
     for (const source of sources) {
       const pending = await source.findPending(new Date(Date.now() - minAge), batch);
       for (const event of pending) {
-        await source.prepare?.(event);
+        if ((await source.prepare?.(event)) === false) {
+          await source.markSent(event.id); // refused on re-apply: nothing happened, nothing to announce
+          continue;
+        }
         await publisher.publish(event);
         await source.markSent(event.id);
         published++;

@@ -19,13 +19,21 @@ export class Counters {
   }
 
   async next(name: string): Promise<number> {
-    const doc = await this.#counters.findOneAndUpdate(
-      { _id: name },
-      { $inc: { seq: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    if (!doc) throw new Error(`counter ${name} did not return a value`);
-    return doc.seq;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const doc = await this.#counters.findOneAndUpdate(
+          { _id: name },
+          { $inc: { seq: 1 } },
+          { upsert: true, returnDocument: 'after' },
+        );
+        if (!doc) throw new Error(`counter ${name} did not return a value`);
+        return doc.seq;
+      } catch (error) {
+        // Concurrent first calls all try to create the counter; FerretDB refuses all but one with
+        // E11000 on `_id` instead of retrying the upsert. Asking again finds the document.
+        if (attempt >= 5 || !isDuplicateKeyError(error)) throw error;
+      }
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { closeBus, connectBus, onShutdown, runMain } from '@im/bus';
+import { announceReady, closeBus, connectBus, onShutdown, runMain } from '@im/bus';
 import { createLogger } from '@im/log';
 import { readConfig } from './config.js';
 import { buildServer } from './server.js';
@@ -20,5 +20,5 @@ await runMain('gateway', async () => {
     await server.close();
     await closeBus(nc);
   });
-  log.info({ url: `http://${config.host}:${config.port}` }, 'ready');
+  announceReady(log, { url: `http://${config.host}:${config.port}` });
 });

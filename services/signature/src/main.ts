@@ -1,32 +1,16 @@
-import { closeBus, connectBus, onShutdown, runMain, startService } from '@im/bus';
-import { ServiceNames } from '@im/contracts';
+import { announceReady, closeBus, connectBus, onShutdown, runMain } from '@im/bus';
 import { createLogger } from '@im/log';
 import { readConfig } from './config.js';
-import { conversationEndpoint } from './handlers/conversation.js';
-import { loginEndpoint } from './handlers/login.js';
-import { memberActionEndpoint } from './handlers/member-action.js';
-import { Signer } from './signer.js';
+import { startSignatureService } from './service.js';
 
 await runMain('signature', async () => {
   const config = readConfig();
   const log = createLogger({ name: 'signature', level: config.logLevel });
-  const signer = new Signer(config.appKeys);
   const nc = await connectBus({ servers: config.natsUrl, name: 'im-signature', log });
-  const running = await startService(nc, {
-    name: ServiceNames.signature,
-    version: '0.1.0',
-    description: 'LeanCloud realtime signatures: login, conversation, invite, kick',
-    log,
-    endpoints: [
-      loginEndpoint(signer),
-      conversationEndpoint(signer),
-      memberActionEndpoint(signer, 'invite'),
-      memberActionEndpoint(signer, 'kick'),
-    ],
-  });
+  const running = await startSignatureService({ nc, log, appKeys: config.appKeys });
   onShutdown(log, async () => {
     await running.stop();
     await closeBus(nc);
   });
-  log.info({ apps: config.appKeys.appIds.length }, 'ready');
+  announceReady(log, { apps: config.appKeys.appIds.length });
 });

@@ -21,8 +21,14 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     );
     const connected = !app.nc.isClosed() && !app.nc.isDraining();
     if (connected) {
-      const answers = await new Svcm(app.nc).client({ strategy: 'stall', stall: 100, maxWait: 1_000 }).ping();
-      for await (const answer of answers) if (answer.name in services) services[answer.name] = true;
+      try {
+        const answers = await new Svcm(app.nc)
+          .client({ strategy: 'stall', stall: 100, maxWait: 1_000 })
+          .ping();
+        for await (const answer of answers) if (answer.name in services) services[answer.name] = true;
+      } catch {
+        // No service at all answers: the ping fails with "no responders". Everything stays false.
+      }
     }
     const ready = connected && Object.values(services).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', services });

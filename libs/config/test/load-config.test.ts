@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, readSecret } from '../src/index.js';
+
+const Schema = Type.Object({
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
+  NAME: Type.String({ default: 'im' }),
+});
+
+describe('loadConfig', () => {
+  it('converts strings and fills defaults', () => {
+    expect(loadConfig(Schema, { PORT: '8080' })).toEqual({ PORT: 8080, NAME: 'im' });
+    expect(loadConfig(Schema, {})).toEqual({ PORT: 3000, NAME: 'im' });
+  });
+
+  it('fails naming the variable', () => {
+    expect(() => loadConfig(Schema, { PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig(Schema, { PORT: 'eighty' })).toThrow(/PORT: /);
+    expect(() => loadConfig(Schema, { PORT: '70000' })).toThrow(/PORT: /);
+  });
+});
+
+describe('readSecret', () => {
+  it('reads NAME or NAME_FILE, never both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'from-file\n');
+    try {
+      expect(readSecret('KEY', { KEY: 'inline' })).toBe('inline');
+      expect(readSecret('KEY', { KEY_FILE: file })).toBe('from-file');
+      expect(readSecret('KEY', {})).toBeUndefined();
+      expect(() => readSecret('KEY', { KEY: 'a', KEY_FILE: file })).toThrow(/KEY and KEY_FILE/);
+      expect(() => readSecret('KEY', { KEY_FILE: join(dir, 'missing') })).toThrow(/KEY_FILE: cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { resolve } from 'node:path';
+import { uniqueDbName, withDbName } from './db-name.js';
+import { freePort } from './free-port.js';
+import { startMongo } from './mongo.js';
+import { startNats } from './nats.js';
+import { type ChildHandle, startProcess } from './process.js';
+import { repoRoot } from './repo-root.js';
+import { GATEWAY, STACK_SERVICES, type StackService } from './stack-services.js';
+
+export interface StackOptions {
+  /** `source` runs src/main.ts through tsx (no build needed); `dist` runs the built dist/main.js. */
+  mode?: 'source' | 'dist';
+  /** Use these servers instead of starting them (startNats/startMongo otherwise). */
+  natsUrl?: string;
+  mongoUrl?: string;
+  /** Database the services use; default: a unique name, so stacks sharing one server never collide. */
+  dbName?: string;
+  /** Gateway port; default: a free port. */
+  port?: number;
+  logLevel?: string;
+  /** Environment for every process, then per service name. */
+  env?: Record<string, string>;
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** Default: the registry in stack-services.ts. */
+  services?: readonly StackService[];
+  readyTimeoutMs?: number;
+  onLine?: (service: string, line: string, stream: 'stdout' | 'stderr') => void;
+  /** A service died without being asked to. */
+  onExit?: (service: string, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  natsUrl: string;
+  mongoUrl: string;
+  processes: Record<string, ChildHandle>;
+  /** Stops the services in reverse start order (gateway first), then the servers it started. */
+  stop(): Promise<void>;
+}
+
+/** Starts NATS and MongoDB (unless given), each service as its own process, then the gateway. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const root = repoRoot();
+  const teardown: (() => Promise<void>)[] = [];
+  // Best effort in reverse order: one step failing must not leave the later ones running.
+  const stop = async () => {
+    let failure: unknown;
+    for (let step = teardown.pop(); step; step = teardown.pop())
+      await step().catch((error) => (failure ??= error));
+    if (failure) throw failure;
+  };
+  try {
+    const natsUrl = options.natsUrl ?? (await started(teardown, startNats())).url;
+    const serverUrl = options.mongoUrl ?? (await started(teardown, startMongo())).url;
+    // A URL given by the caller keeps its database unless told otherwise; anything else gets a
+    // unique one, so stacks sharing a server (MONGO_URL) never see each other's data.
+    const mongoUrl =
+      options.mongoUrl && !options.dbName
+        ? options.mongoUrl
+        : withDbName(serverUrl, options.dbName ?? uniqueDbName('stack'));
+    const port = options.port ?? (await freePort());
+    const processes: Record<string, ChildHandle> = {};
+
+    const services = [...(options.services ?? STACK_SERVICES)];
+    // The gateway forwards to the others: whatever order the list has, it starts last.
+    services.sort((a, b) => Number(a.name === GATEWAY) - Number(b.name === GATEWAY));
+    for (const service of services) {
+      const dir = resolve(root, service.dir);
+      const entry =
+        options.mode === 'dist'
+          ? [resolve(dir, 'dist/main.js')]
+          : ['--conditions=@im/source', '--import', 'tsx', resolve(dir, 'src/main.ts')];
+      const child = await startProcess({
+        name: service.name,
+        command: process.execPath,
+        args: entry,
+        cwd: root,
+        timeoutMs: options.readyTimeoutMs,
+        env: {
+          NATS_URL: natsUrl,
+          MONGO_URL: mongoUrl,
+          LOG_LEVEL: options.logLevel ?? 'info',
+          ...(service.name === GATEWAY ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
+          ...options.env,
+          ...options.serviceEnv?.[service.name],
+        },
+        onLine: options.onLine && ((line, stream) => options.onLine?.(service.name, line, stream)),
+        onExit: options.onExit && ((code, signal) => options.onExit?.(service.name, code, signal)),
+      });
+      processes[service.name] = child;
+      teardown.push(() => child.stop());
+    }
+    return { gatewayUrl: `http://127.0.0.1:${port}`, natsUrl, mongoUrl, processes, stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+}
+
+/** Registers a started server's stop() for teardown and hands the server back. */
+async function started<T extends { stop(): Promise<void> }>(
+  teardown: (() => Promise<void>)[],
+  server: Promise<T>,
+): Promise<T> {
+  const handle = await server;
+  teardown.push(() => handle.stop());
+  return handle;
+}
