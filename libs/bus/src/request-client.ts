@@ -16,6 +16,13 @@ export interface RequestClientOptions {
 /** The raw reply: JSON bytes the caller may forward without parsing. */
 export type ReplyBytes = Uint8Array;
 
+interface Outgoing {
+  subject: string;
+  payload: Uint8Array;
+  token: string;
+  requestId: string | undefined;
+}
+
 interface Pending {
   resolve: (data: ReplyBytes) => void;
   reject: (error: AppError) => void;
@@ -39,6 +46,8 @@ export class RequestClient {
   readonly #sub: Subscription;
   readonly #sweeper: NodeJS.Timeout;
   #next = 0;
+  #outgoing: Outgoing[] = [];
+  #flushScheduled = false;
 
   constructor(nc: NatsConnection, { timeoutMs }: RequestClientOptions) {
     this.#nc = nc;
@@ -59,15 +68,34 @@ export class RequestClient {
     const promise = new Promise<ReplyBytes>((resolve, reject) => {
       this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs, subject });
     });
-    const h = headers();
-    if (requestId) h.set(REQUEST_ID_HEADER, requestId);
-    try {
-      this.#nc.publish(subject, payload, { reply: this.#prefix + token, headers: h });
-    } catch (error) {
-      this.#settle(token)?.reject(unavailable(subject, (error as Error).message));
+    this.#outgoing.push({ subject, payload, token, requestId });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#publishQueued);
     }
     return promise;
   }
+
+  /**
+   * Publishes every request queued during this turn of the event loop. nats.js writes to its
+   * socket once per microtask checkpoint, and HTTP requests each arrive in their own callback, so
+   * publishing at once would cost one socket write per request; deferring to `setImmediate`
+   * turns all the requests read in one loop iteration into one write.
+   */
+  readonly #publishQueued = (): void => {
+    this.#flushScheduled = false;
+    const batch = this.#outgoing;
+    this.#outgoing = [];
+    for (const { subject, payload, token, requestId } of batch) {
+      const h = headers();
+      if (requestId) h.set(REQUEST_ID_HEADER, requestId);
+      try {
+        this.#nc.publish(subject, payload, { reply: this.#prefix + token, headers: h });
+      } catch (error) {
+        this.#settle(token)?.reject(unavailable(subject, (error as Error).message));
+      }
+    }
+  };
 
   /** Rejects whatever is still waiting and stops listening. */
   close(): void {

@@ -76,13 +76,29 @@ async function answer(
   run: (body: unknown, ctx: HandlerContext) => unknown,
 ): Promise<void> {
   const requestId = msg.headers?.get(REQUEST_ID_HEADER) || '-';
-  const ctx: HandlerContext = { requestId, log: log.child({ reqId: requestId, subject: msg.subject }) };
+  const ctx = new Context(requestId, msg.subject, log);
   try {
     const result = await run(parseJson(msg.data), ctx);
     msg.respond(JSON.stringify(result ?? {}));
   } catch (error) {
     const appError = toAppError(error, ctx.log);
     msg.respondError(appError.code, appError.message, JSON.stringify(appError.toBody()));
+  }
+}
+
+/** The request's logger is built only when a handler logs: most requests never do. */
+class Context implements HandlerContext {
+  #log: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly subject: string,
+    readonly parent: Logger,
+  ) {}
+
+  get log(): Logger {
+    this.#log ??= this.parent.child({ reqId: this.requestId, subject: this.subject });
+    return this.#log;
   }
 }
 

@@ -17,5 +17,6 @@ export async function forward(
   reply
     .code(status)
     .header('content-type', JSON_TYPE)
+    .header('x-request-id', request.id)
     .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }

@@ -54,7 +54,10 @@ export default fp(
     });
 
     const send = (request: FastifyRequest, reply: FastifyReply, error: AppError) =>
-      reply.code(error.status).send(error.toBody(requestLabel(request)));
+      reply
+        .code(error.status)
+        .header('x-request-id', request.id)
+        .send(error.toBody(requestLabel(request)));
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const known = toAppError(error);
