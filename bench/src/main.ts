@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { fanout } from './fanout.js';
 import { loadOptionsFromEnv } from './load.js';
 import { renderSuite } from './report.js';
 import type { Suite, SuiteResult } from './suite.js';
@@ -8,7 +9,7 @@ import { signatureLogin } from './suites/signature-login.js';
  * The suites, run one after another (never in parallel: they would measure each other). A new
  * suite is a `Suite` in src/suites/ added here; main prints its section and its figures.
  */
-const SUITES: Suite[] = [signatureLogin];
+const SUITES: Suite[] = [signatureLogin, fanout];
 
 const load = loadOptionsFromEnv();
 const progress = (message: string) => console.error(`[bench] ${message}`);

@@ -1,5 +1,6 @@
 import { AppError, compileValidator, ErrorCode, invalidParameter, REQUEST_ID_HEADER } from '@im/contracts';
 import type { Logger } from '@im/log';
+import { handlerDuration, handlerErrors } from '@im/metrics';
 import { type Service, type ServiceMsg, Svcm } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -77,12 +78,17 @@ async function answer(
 ): Promise<void> {
   const requestId = msg.headers?.get(REQUEST_ID_HEADER) || '-';
   const ctx = new Context(requestId, msg.subject, log);
+  const started = performance.now();
   try {
     const result = await run(parseJson(msg.data), ctx);
     msg.respond(JSON.stringify(result ?? {}));
+    handlerDuration.observe({ subject: msg.subject, outcome: 'ok' }, (performance.now() - started) / 1000);
   } catch (error) {
     const appError = toAppError(error, ctx.log);
     msg.respondError(appError.code, appError.message, JSON.stringify(appError.toBody()));
+    const code = String(appError.code);
+    handlerDuration.observe({ subject: msg.subject, outcome: code }, (performance.now() - started) / 1000);
+    handlerErrors.inc({ subject: msg.subject, code });
   }
 }
 

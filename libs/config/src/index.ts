@@ -1,2 +1,2 @@
-export { CommonConfig, MongoConfig } from './common.js';
+export { CommonConfig, MongoConfig, metricsConfig } from './common.js';
 export { ConfigError, loadConfig, readSecret } from './load-config.js';

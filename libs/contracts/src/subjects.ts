@@ -12,6 +12,8 @@ export const SignatureSubjects = {
 /** Services as they announce themselves in `$SRV` discovery; the gateway's readiness checks these. */
 export const ServiceNames = {
   signature: 'im-signature',
+  broadcast: 'im-broadcast',
+  group: 'im-group',
 } as const;
 export type ServiceName = (typeof ServiceNames)[keyof typeof ServiceNames];
 

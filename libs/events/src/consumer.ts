@@ -1,5 +1,6 @@
 import { compileValidator, DeadLetterHeaders, deadLetterSubject } from '@im/contracts';
 import type { Logger } from '@im/log';
+import { consumerMessages, consumerRedeliveries, deadLetters } from '@im/metrics';
 import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -80,10 +81,13 @@ export async function runConsumer<S extends TSchema>(
     });
     // No reason text: nats-server 2.9 does not understand `+TERM <reason>` and would leave it unacked.
     m.term();
+    deadLetters.inc({ consumer: durable });
+    consumerMessages.inc({ consumer: durable, outcome: 'dead_letter' });
     log.warn({ durable, subject: m.subject, seq: m.seq, reason }, 'message dead-lettered');
   };
 
   const settle = async (m: JsMsg) => {
+    if (m.info.deliveryCount > 1) consumerRedeliveries.inc({ consumer: durable });
     let event: Static<S>;
     try {
       event = validate(m.json());
@@ -98,6 +102,7 @@ export async function runConsumer<S extends TSchema>(
         working: () => m.working(),
       });
       m.ack();
+      consumerMessages.inc({ consumer: durable, outcome: 'ack' });
     } catch (error) {
       const attempt = m.info.deliveryCount;
       const reason = (error as Error).message ?? String(error);
@@ -105,6 +110,7 @@ export async function runConsumer<S extends TSchema>(
       const delay = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
       log.warn({ durable, seq: m.seq, attempt, delay, err: reason }, 'handler failed; will retry');
       m.nak(delay);
+      consumerMessages.inc({ consumer: durable, outcome: 'retry' });
     }
   };
 

@@ -11,7 +11,7 @@ export interface RelaySource {
    * `false` means the change was refused on re-apply (it no longer can happen): the event is
    * settled without being published.
    */
-  prepare?(event: OutgoingEvent): Promise<void | boolean>;
+  prepare?(event: OutgoingEvent): Promise<void> | Promise<boolean>;
   markSent(id: string): Promise<void>;
 }
 
@@ -32,11 +32,14 @@ interface OutboxDoc {
 export class Outbox implements RelaySource {
   readonly name: string;
   readonly #docs: Collection<OutboxDoc>;
-  readonly #prepare: ((event: OutgoingEvent) => Promise<void | boolean>) | undefined;
+  readonly #prepare: ((event: OutgoingEvent) => Promise<void> | Promise<boolean>) | undefined;
 
   constructor(
     db: Db,
-    options: { collection?: string; prepare?: (event: OutgoingEvent) => Promise<void | boolean> } = {},
+    options: {
+      collection?: string;
+      prepare?: (event: OutgoingEvent) => Promise<void> | Promise<boolean>;
+    } = {},
   ) {
     this.name = options.collection ?? 'outbox';
     this.#docs = db.collection<OutboxDoc>(this.name);
@@ -66,8 +69,8 @@ export class Outbox implements RelaySource {
     return docs.map((d) => ({ id: d._id, subject: d.subject, payload: d.payload }));
   }
 
-  async prepare(event: OutgoingEvent): Promise<void | boolean> {
-    return this.#prepare?.(event);
+  prepare(event: OutgoingEvent): Promise<void> | Promise<boolean> {
+    return this.#prepare?.(event) ?? Promise.resolve();
   }
 
   async markSent(id: string): Promise<void> {

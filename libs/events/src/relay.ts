@@ -1,4 +1,5 @@
 import type { Logger } from '@im/log';
+import { outboxPublished } from '@im/metrics';
 import type { RelaySource } from './outbox.js';
 import type { EventPublisher } from './publisher.js';
 
@@ -48,6 +49,7 @@ export function startRelay({
         }
         await publisher.publish(event);
         await source.markSent(event.id);
+        outboxPublished.inc({ source: source.name });
         published++;
       }
     }

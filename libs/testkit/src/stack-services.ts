@@ -11,6 +11,9 @@ export interface StackService {
 
 export const STACK_SERVICES: readonly StackService[] = [
   { name: 'signature', dir: 'services/signature' },
+  { name: 'broadcast', dir: 'services/broadcast' },
+  { name: 'workers', dir: 'services/workers' },
+  { name: 'group', dir: 'services/group' },
   { name: 'gateway', dir: 'services/gateway' },
 ];
 

@@ -34,6 +34,8 @@ export interface Stack {
   natsUrl: string;
   mongoUrl: string;
   processes: Record<string, ChildHandle>;
+  /** Each process's Prometheus endpoint, by service name. */
+  metricsUrls: Record<string, string>;
   /** Stops the services in reverse start order (gateway first), then the servers it started. */
   stop(): Promise<void>;
 }
@@ -64,8 +66,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const services = [...(options.services ?? STACK_SERVICES)];
     // The gateway forwards to the others: whatever order the list has, it starts last.
     services.sort((a, b) => Number(a.name === GATEWAY) - Number(b.name === GATEWAY));
+    const metricsUrls: Record<string, string> = {};
     for (const service of services) {
       const dir = resolve(root, service.dir);
+      // The gateway serves /metrics on its own port; every other process gets a port of its own.
+      const metricsPort = service.name === GATEWAY ? port : await freePort();
+      metricsUrls[service.name] = `http://127.0.0.1:${metricsPort}/metrics`;
       const entry =
         options.mode === 'dist'
           ? [resolve(dir, 'dist/main.js')]
@@ -80,7 +86,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           NATS_URL: natsUrl,
           MONGO_URL: mongoUrl,
           LOG_LEVEL: options.logLevel ?? 'info',
-          ...(service.name === GATEWAY ? { PORT: String(port), HOST: '127.0.0.1' } : {}),
+          ...(service.name === GATEWAY
+            ? { PORT: String(port), HOST: '127.0.0.1' }
+            : { METRICS_PORT: String(metricsPort) }),
           ...options.env,
           ...options.serviceEnv?.[service.name],
         },
@@ -90,7 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       processes[service.name] = child;
       teardown.push(() => child.stop());
     }
-    return { gatewayUrl: `http://127.0.0.1:${port}`, natsUrl, mongoUrl, processes, stop };
+    return { gatewayUrl: `http://127.0.0.1:${port}`, natsUrl, mongoUrl, processes, metricsUrls, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -1,10 +1,18 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import bus from './plugins/app/bus.js';
+import draining from './plugins/app/draining.js';
 import errors from './plugins/app/errors.js';
 import events from './plugins/app/events.js';
+import metrics from './plugins/app/metrics.js';
 import formbody from './plugins/external/formbody.js';
+import swagger from './plugins/external/swagger.js';
+import adminClasses from './routes/admin-classes/index.js';
+import adminUsers from './routes/admin-users/index.js';
+import broadcast from './routes/broadcast/index.js';
+import group from './routes/group/index.js';
 import health from './routes/health/index.js';
+import org from './routes/org/index.js';
 import signature from './routes/signature/index.js';
 
 export interface AppOptions {
@@ -18,10 +26,18 @@ export interface AppOptions {
  * (`main.ts`) builds the Fastify instance around it; tests do the same with `inject`.
  */
 export async function app(instance: FastifyInstance, options: AppOptions): Promise<void> {
+  await instance.register(draining);
   await instance.register(errors);
+  await instance.register(metrics);
   await instance.register(formbody);
+  await instance.register(swagger);
   await instance.register(bus, { nc: options.nc, requestTimeoutMs: options.requestTimeoutMs });
   await instance.register(events, { jetstreamReplicas: options.jetstreamReplicas });
   await instance.register(health);
   await instance.register(signature);
+  await instance.register(broadcast);
+  await instance.register(adminClasses);
+  await instance.register(group);
+  await instance.register(org);
+  await instance.register(adminUsers);
 }

@@ -14,6 +14,7 @@ export async function forward(
   status = 200,
 ): Promise<void> {
   const bytes = await request.server.bus.request(subject, Buffer.from(JSON.stringify(payload)), request.id);
+  if (request.server.draining) reply.header('connection', 'close');
   reply
     .code(status)
     .header('content-type', JSON_TYPE)

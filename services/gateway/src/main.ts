@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { announceReady, closeBus, connectBus, onShutdown, runMain } from '@im/bus';
 import { createLogger } from '@im/log';
+import { counterTotal, httpRequests } from '@im/metrics';
 import { readConfig } from './config.js';
 import { buildServer } from './server.js';
 
@@ -16,8 +18,16 @@ await runMain('gateway', async () => {
   });
   await server.listen({ host: config.host, port: config.port });
   onShutdown(log, async () => {
-    // Stop accepting, let in-flight requests finish (they need the bus), then drain the bus.
-    await server.close();
+    // Lame duck first (connections close after their answer, /readyz fails), then stop
+    // listening and let in-flight requests finish (they need the bus), then drain the bus.
+    server.beginDraining();
+    await sleep(config.shutdownDelayMs);
+    const closed = server.close();
+    // A client holding a connection open without sending anything does not delay us for long.
+    const lingering = setTimeout(() => server.server.closeAllConnections(), 5_000);
+    await closed;
+    clearTimeout(lingering);
+    log.info({ answered: await counterTotal(httpRequests) }, 'http server closed');
     await closeBus(nc);
   });
   announceReady(log, { url: `http://${config.host}:${config.port}` });

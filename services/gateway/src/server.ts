@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '@im/log';
 import type { NatsConnection } from '@nats-io/transport-node';
 import Fastify, { LogController } from 'fastify';
+import fp from 'fastify-plugin';
 import { app } from './app.js';
 
 /**
@@ -39,9 +40,16 @@ export async function buildServer({
     // Request bodies and slow clients must not hold a connection forever.
     requestTimeout: requestTimeoutMs * 2,
     connectionTimeout: 10_000,
-    return503OnClosing: true,
+    // While closing, requests on open keep-alive connections are still answered (not 503): Node
+    // ends each such connection after its response, and new connections are refused.
+    return503OnClosing: false,
+    // Open connections are not cut at close: during lame duck every answer says
+    // `Connection: close`, so each ends after its answer, including one accepted a moment before
+    // the listener closed whose request is still on its way (closing "idle" ones would reset it).
+    forceCloseConnections: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  await server.register(app, { nc, requestTimeoutMs, jetstreamReplicas });
+  // Not encapsulated (fastify-plugin): the process needs the app's decorators, e.g. beginDraining.
+  await server.register(fp(app), { nc, requestTimeoutMs, jetstreamReplicas });
   return server;
 }

@@ -1,13 +1,15 @@
-import { CommonConfig, loadConfig, readSecret } from '@im/config';
+import { CommonConfig, loadConfig, metricsConfig, readSecret } from '@im/config';
 import { Type } from '@sinclair/typebox';
 import { AppKeys } from './app-keys.js';
 
-const Schema = Type.Object({ ...CommonConfig });
+const Schema = Type.Object({ ...CommonConfig, ...metricsConfig(9101) });
 
 export interface SignatureConfig {
   natsUrl: string;
   logLevel: string;
   appKeys: AppKeys;
+  metricsPort: number;
+  metricsHost: string;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): SignatureConfig {
@@ -16,5 +18,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     natsUrl: config.NATS_URL,
     logLevel: config.LOG_LEVEL,
     appKeys: AppKeys.parse(readSecret('SIGNATURE_APP_KEYS', env)),
+    metricsPort: config.METRICS_PORT,
+    metricsHost: config.METRICS_HOST,
   };
 }

@@ -53,11 +53,13 @@ export default fp(
       }
     });
 
-    const send = (request: FastifyRequest, reply: FastifyReply, error: AppError) =>
-      reply
+    const send = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {
+      if (request.server.draining) reply.header('connection', 'close');
+      return reply
         .code(error.status)
         .header('x-request-id', request.id)
         .send(error.toBody(requestLabel(request)));
+    };
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const known = toAppError(error);

@@ -13,26 +13,40 @@ const Status = Type.Object({
  * routes to answers a `$SRV` ping (collected until 100 ms pass without a new answer); otherwise 503, so a load balancer sends traffic elsewhere.
  */
 const health: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { response: { 200: Status } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  );
 
-  app.get('/readyz', { schema: { response: { 200: Status, 503: Status } } }, async (_request, reply) => {
-    const services: Record<string, boolean> = Object.fromEntries(
-      Object.values(ServiceNames).map((name) => [name, false]),
-    );
-    const connected = !app.nc.isClosed() && !app.nc.isDraining();
-    if (connected) {
-      try {
-        const answers = await new Svcm(app.nc)
-          .client({ strategy: 'stall', stall: 100, maxWait: 1_000 })
-          .ping();
-        for await (const answer of answers) if (answer.name in services) services[answer.name] = true;
-      } catch {
-        // No service at all answers: the ping fails with "no responders". Everything stays false.
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'NATS is connected and every service answers',
+        response: { 200: Status, 503: Status },
+      },
+    },
+    async (_request, reply) => {
+      const services: Record<string, boolean> = Object.fromEntries(
+        Object.values(ServiceNames).map((name) => [name, false]),
+      );
+      const connected = !app.nc.isClosed() && !app.nc.isDraining();
+      if (connected && !app.draining) {
+        try {
+          const answers = await new Svcm(app.nc)
+            .client({ strategy: 'stall', stall: 100, maxWait: 1_000 })
+            .ping();
+          for await (const answer of answers) if (answer.name in services) services[answer.name] = true;
+        } catch {
+          // No service at all answers: the ping fails with "no responders". Everything stays false.
+        }
       }
-    }
-    const ready = connected && Object.values(services).every(Boolean);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', services });
-  });
+      const ready = !app.draining && connected && Object.values(services).every(Boolean);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', services });
+    },
+  );
 };
 
 export default health;

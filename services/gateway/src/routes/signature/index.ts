@@ -26,7 +26,14 @@ const JoinParams = Type.Object(MemberActionParams, { additionalProperties: false
 const signature: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/signature/login/:app_id/:client_id',
-    { schema: { params: LoginSignatureRequest, response: { 200: LoginSignatureReply, ...errors } } },
+    {
+      schema: {
+        tags: ['signature'],
+        summary: 'Sign a login (app_id:client_id::timestamp:nonce)',
+        params: LoginSignatureRequest,
+        response: { 200: LoginSignatureReply, ...errors },
+      },
+    },
     (request, reply) => forward(request, reply, SignatureSubjects.login, request.params),
   );
 
@@ -35,6 +42,9 @@ const signature: FastifyPluginAsyncTypebox = async (app) => {
       `/signature/${spelling}/:app_id/:client_id/:sorted_member_ids`,
       {
         schema: {
+          tags: ['signature'],
+          summary: 'Sign opening a conversation (app_id:client_id:sorted_member_ids:timestamp:nonce)',
+          hide: spelling === 'conversation',
           params: ConversationSignatureRequest,
           response: { 200: ConversationSignatureReply, ...errors },
         },
@@ -47,7 +57,12 @@ const signature: FastifyPluginAsyncTypebox = async (app) => {
     ['invite', InviteSignatureRequest],
     ['kick', KickSignatureRequest],
   ] as const) {
-    const schema = { params, response: { 200: MemberActionSignatureReply, ...errors } };
+    const schema = {
+      tags: ['signature'],
+      summary: `Sign ${action === 'invite' ? 'adding' : 'removing'} members (…:conversion_id:sorted_member_ids:timestamp:nonce:${action})`,
+      params,
+      response: { 200: MemberActionSignatureReply, ...errors },
+    };
     app.get(
       `/signature/${action}/:app_id/:client_id/:conversion_id/:sorted_member_ids`,
       { schema },
@@ -56,7 +71,9 @@ const signature: FastifyPluginAsyncTypebox = async (app) => {
     // No member segment: for invite the document's join case (empty list), for kick a 400.
     app.get(
       `/signature/${action}/:app_id/:client_id/:conversion_id`,
-      { schema: { params: JoinParams, response: { 200: MemberActionSignatureReply, ...errors } } },
+      {
+        schema: { hide: true, params: JoinParams, response: { 200: MemberActionSignatureReply, ...errors } },
+      },
       (request, reply) => {
         if (action === 'kick') throw invalidParameter('sorted_member_ids', ruleFor('sorted_member_ids', ''));
         return forward(request, reply, SignatureSubjects.invite, {

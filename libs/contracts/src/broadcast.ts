@@ -1,0 +1,120 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { ClassId, ClassOrganizationId, StudentUids } from './directory-classes.js';
+import { Id } from './fields.js';
+
+/** Requests answered by the broadcast service (`im-broadcast`). */
+export const BroadcastSubjects = {
+  push: 'im.broadcast.push',
+  classPushes: 'im.broadcast.class_pushes',
+  userNotifications: 'im.broadcast.user_notifications',
+} as const;
+
+/** Events on Streams.classEvents (IM_CLASS_EVENTS). */
+export const ClassEventSubjects = {
+  message: 'im.events.class.message',
+} as const;
+
+export const PUSH_MESSAGE_MAX_LENGTH = 2_000;
+export const PUSHES_PER_PAGE_MAX = 100;
+
+const PushMessage = Type.String({
+  maxLength: PUSH_MESSAGE_MAX_LENGTH,
+  description: 'text shown to the students; empty when none was given',
+});
+const Page = Type.Integer({ minimum: 1, default: 1, description: 'page, from 1' });
+const PerPage = Type.Integer({
+  minimum: 1,
+  maximum: PUSHES_PER_PAGE_MAX,
+  default: 20,
+  description: 'items per page',
+});
+
+/** `POST /im/org/<class_id>/message`: the optional body. */
+export const PushClassMessageBody = Type.Object(
+  { message: Type.Optional(PushMessage) },
+  { additionalProperties: false },
+);
+export type PushClassMessageBody = Static<typeof PushClassMessageBody>;
+
+export const PushClassMessageRequest = Type.Object(
+  { class_id: ClassId, message: Type.Optional(PushMessage) },
+  { additionalProperties: false },
+);
+export type PushClassMessageRequest = Static<typeof PushClassMessageRequest>;
+
+export const PushClassMessageReply = Type.Object({
+  class_id: Type.Integer(),
+  push_history_record_id: Type.Integer(),
+});
+export type PushClassMessageReply = Static<typeof PushClassMessageReply>;
+
+/** `?page=&per_page=` of the read endpoints; the gateway fills the defaults. */
+export const BroadcastPageQuery = Type.Object(
+  { page: Type.Optional(Page), per_page: Type.Optional(PerPage) },
+  { additionalProperties: false },
+);
+export type BroadcastPageQuery = Static<typeof BroadcastPageQuery>;
+
+export const ClassPushesRequest = Type.Object(
+  { class_id: ClassId, ...BroadcastPageQuery.properties },
+  { additionalProperties: false },
+);
+export type ClassPushesRequest = Static<typeof ClassPushesRequest>;
+
+export const ClassPush = Type.Object({
+  push_history_record_id: Type.Integer(),
+  class_id: Type.Integer(),
+  organization_id: Type.Integer(),
+  day: Type.String({ description: 'YYYY-MM-DD in PUSH_TIMEZONE: the once-a-day key' }),
+  pushed_at: Type.String({ description: 'ISO 8601 instant' }),
+  message: Type.String(),
+  student_uids: Type.Array(Type.String(), { description: 'recipients as they were at the push' }),
+  recipient_count: Type.Integer(),
+  delivered_count: Type.Integer({ description: 'deliveries written so far' }),
+  event_sent: Type.Boolean({ description: 'the class-message event has reached the stream' }),
+});
+export type ClassPush = Static<typeof ClassPush>;
+
+export const ClassPushesReply = Type.Object({ total_count: Type.Integer(), data: Type.Array(ClassPush) });
+export type ClassPushesReply = Static<typeof ClassPushesReply>;
+
+export const UserNotificationsRequest = Type.Object(
+  { client_id: Id('the student client id'), ...BroadcastPageQuery.properties },
+  { additionalProperties: false },
+);
+export type UserNotificationsRequest = Static<typeof UserNotificationsRequest>;
+
+export const UserNotification = Type.Object({
+  push_history_record_id: Type.Integer(),
+  class_id: Type.Integer(),
+  organization_id: Type.Integer(),
+  message: Type.String(),
+  pushed_at: Type.String({ description: 'ISO 8601 instant' }),
+  delivered_at: Type.String({ description: 'ISO 8601 instant' }),
+});
+export type UserNotification = Static<typeof UserNotification>;
+
+export const UserNotificationsReply = Type.Object({
+  total_count: Type.Integer(),
+  data: Type.Array(UserNotification),
+});
+export type UserNotificationsReply = Static<typeof UserNotificationsReply>;
+
+/**
+ * `im.events.class.message`: one push, recipients inline (2,000 ids are ~50 KB, far under NATS's
+ * 1 MB default max_payload; MAX_CLASS_STUDENTS keeps the worst case under it too).
+ */
+export const ClassMessageEvent = Type.Object(
+  {
+    event_id: Type.String({ minLength: 1, maxLength: 128 }),
+    push_id: Type.Integer({ minimum: 1 }),
+    class_id: ClassId,
+    organization_id: ClassOrganizationId,
+    student_uids: StudentUids,
+    message: PushMessage,
+    day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+    pushed_at: Type.String({ minLength: 1, description: 'ISO 8601 instant' }),
+  },
+  { additionalProperties: false },
+);
+export type ClassMessageEvent = Static<typeof ClassMessageEvent>;

@@ -1,0 +1,64 @@
+import { Counter, Histogram } from 'prom-client';
+
+/**
+ * Every metric the system records, defined once. Libraries record into these (the service runner,
+ * the consumer runner, the gateway), so every process exposes the same names.
+ */
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export const httpRequests = new Counter({
+  name: 'im_http_requests_total',
+  help: 'HTTP requests answered by the gateway, by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+});
+
+export const httpDuration = new Histogram({
+  name: 'im_http_request_duration_seconds',
+  help: 'Time from an HTTP request to its answer, by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: LATENCY_BUCKETS,
+});
+
+export const handlerDuration = new Histogram({
+  name: 'im_handler_duration_seconds',
+  help: 'Time a NATS service handler took, by subject and outcome (ok or the error code)',
+  labelNames: ['subject', 'outcome'] as const,
+  buckets: LATENCY_BUCKETS,
+});
+
+export const handlerErrors = new Counter({
+  name: 'im_handler_errors_total',
+  help: 'NATS service requests answered with an error, by subject and error code',
+  labelNames: ['subject', 'code'] as const,
+});
+
+export const consumerMessages = new Counter({
+  name: 'im_consumer_messages_total',
+  help: 'JetStream messages a durable consumer settled, by outcome (ack, retry, dead_letter)',
+  labelNames: ['consumer', 'outcome'] as const,
+});
+
+export const consumerRedeliveries = new Counter({
+  name: 'im_consumer_redeliveries_total',
+  help: 'JetStream messages received again after an earlier attempt (delivery count above 1)',
+  labelNames: ['consumer'] as const,
+});
+
+export const deadLetters = new Counter({
+  name: 'im_dead_letters_total',
+  help: 'Messages a consumer gave up on and parked on its dead-letter subject',
+  labelNames: ['consumer'] as const,
+});
+
+export const outboxPublished = new Counter({
+  name: 'im_outbox_relayed_total',
+  help: 'Events the outbox relay published after their request could not (crash or outage)',
+  labelNames: ['source'] as const,
+});
+
+/** The sum of a counter over all its label sets (e.g. every request the gateway answered). */
+export async function counterTotal(counter: Counter<string>): Promise<number> {
+  const { values } = await counter.get();
+  return values.reduce((sum, v) => sum + v.value, 0);
+}

@@ -1,0 +1,3 @@
+export * from './definitions.js';
+export { initMetrics, METRICS_CONTENT_TYPE, register, renderMetrics } from './registry.js';
+export { type MetricsServer, startMetricsServer } from './server.js';

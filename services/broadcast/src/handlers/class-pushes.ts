@@ -1,0 +1,48 @@
+import { defineEndpoint } from '@im/bus';
+import { BroadcastSubjects, type ClassPushesReply, ClassPushesRequest, notFound } from '@im/contracts';
+import { pageWindow } from '../paging.js';
+import type { DirectoryClasses } from '../projections/directory-classes.js';
+import type { DeliveriesReader } from '../repositories/deliveries.js';
+import type { PushHistory } from '../repositories/push-history.js';
+
+export interface ClassPushesDeps {
+  classes: DirectoryClasses;
+  pushes: PushHistory;
+  deliveries: DeliveriesReader;
+}
+
+/**
+ * `GET /im/class/<class_id>/pushes`: a class's pushes, newest first, each with its recipients and
+ * the deliveries written so far. A class the directory never announced is a 404; a deleted one
+ * still shows its history.
+ */
+export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushesDeps) =>
+  defineEndpoint({
+    name: 'class_pushes',
+    subject: BroadcastSubjects.classPushes,
+    request: ClassPushesRequest,
+    handle: async ({ class_id, page, per_page }): Promise<ClassPushesReply> => {
+      if (!(await classes.find(class_id))) throw notFound(`class_id: class ${class_id}`);
+      const { skip, limit } = pageWindow(page, per_page);
+      const [total, records] = await Promise.all([
+        pushes.countByClass(class_id),
+        pushes.listByClass(class_id, skip, limit),
+      ]);
+      const delivered = await deliveries.countForPushes(records.map((r) => r.id));
+      return {
+        total_count: total,
+        data: records.map((r) => ({
+          push_history_record_id: r.id,
+          class_id: r.class_id,
+          organization_id: r.organization_id,
+          day: r.day,
+          pushed_at: r.pushed_at.toISOString(),
+          message: r.message,
+          student_uids: r.student_uids,
+          recipient_count: r.recipient_count,
+          delivered_count: delivered.get(r.id) ?? 0,
+          event_sent: r.event.sent,
+        })),
+      };
+    },
+  });

@@ -1,0 +1,122 @@
+import {
+  type DirectoryClassDeleted,
+  DirectoryClassEvent,
+  DirectoryClassSubjects,
+  deadLetterSubject,
+  Streams,
+} from '@im/contracts';
+import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
+import type { Logger } from '@im/log';
+import { isDuplicateKeyError } from '@im/store';
+import type { Collection, Db } from 'mongodb';
+
+export const DIRECTORY_CLASSES_DURABLE = 'broadcast-directory-classes';
+export const DIRECTORY_CLASSES_DEAD_LETTERS = deadLetterSubject(DIRECTORY_CLASSES_DURABLE);
+
+export interface DirectoryClass {
+  /**
+   * String(class_id). FerretDB 1.24 (SQLite) pushes down only string `_id` equality, so a class
+   * is found without scanning every class (each carrying up to 10,000 uids); MongoDB indexes it anyway.
+   */
+  _id: string;
+  class_id: number;
+  organization_id?: number;
+  name?: string;
+  active: boolean;
+  /** Unique, in the order the directory listed them. */
+  student_uids: string[];
+  /** A deleted class is kept (soft), so an older upsert redelivered later cannot bring it back. */
+  deleted: boolean;
+  /** Of the event applied last: no older event overwrites it. */
+  occurred_at: Date;
+  event_id: string;
+  updated_at: Date;
+}
+
+/** The broadcast service's read model of classes, fed only by directory events. */
+export class DirectoryClasses {
+  readonly docs: Collection<DirectoryClass>;
+
+  constructor(db: Db) {
+    this.docs = db.collection<DirectoryClass>('directory_classes');
+  }
+
+  /** `_id` is the unique key: nothing else to index. */
+  async ensureIndexes(): Promise<void> {}
+
+  find(classId: number): Promise<DirectoryClass | null> {
+    return this.docs.findOne({ _id: keyOf(classId) });
+  }
+
+  /**
+   * Applies an event unless a newer one (later `occurred_at`) is already in. The filter only
+   * matches an older document; when it matches none, the upsert tries to insert and the unique
+   * `_id` refuses: that refusal means "a newer event is in", so the event is done.
+   * A refusal can also mean a concurrent first insert, so one more try decides.
+   */
+  async apply(subject: string, event: DirectoryClassEvent): Promise<'applied' | 'older'> {
+    const occurredAt = new Date(event.occurred_at);
+    const state: Omit<DirectoryClass, '_id'> =
+      subject === DirectoryClassSubjects.deleted || !('active' in event)
+        ? deletedState(event, occurredAt)
+        : {
+            class_id: event.class_id,
+            organization_id: event.organization_id,
+            name: event.name.trim(),
+            active: event.active,
+            student_uids: [...new Set(event.student_uids)],
+            deleted: false,
+            occurred_at: occurredAt,
+            event_id: event.event_id,
+            updated_at: new Date(),
+          };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.docs.updateOne(
+          { _id: keyOf(event.class_id), occurred_at: { $lte: occurredAt } },
+          { $set: state },
+          { upsert: true },
+        );
+        return 'applied';
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        if (attempt >= 2) return 'older';
+      }
+    }
+  }
+}
+
+function deletedState(
+  event: Pick<DirectoryClassDeleted, 'event_id' | 'class_id'>,
+  occurredAt: Date,
+): Omit<DirectoryClass, '_id'> {
+  return {
+    class_id: event.class_id,
+    active: false,
+    student_uids: [],
+    deleted: true,
+    occurred_at: occurredAt,
+    event_id: event.event_id,
+    updated_at: new Date(),
+  };
+}
+
+const keyOf = (classId: number) => String(classId);
+
+/** The durable consumer that keeps the projection: `directory.class.>` on the DIRECTORY stream. */
+export function consumeDirectoryClasses(
+  handles: JetStreamHandles,
+  log: Logger,
+  classes: DirectoryClasses,
+): Promise<RunningConsumer> {
+  return runConsumer(handles, log, {
+    stream: Streams.directory.name,
+    durable: DIRECTORY_CLASSES_DURABLE,
+    filterSubject: DirectoryClassSubjects.all,
+    schema: DirectoryClassEvent,
+    handle: async (event, meta) => {
+      const outcome = await classes.apply(meta.subject, event);
+      log.debug({ class_id: event.class_id, subject: meta.subject, outcome }, 'directory class event');
+    },
+  });
+}

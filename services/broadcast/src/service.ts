@@ -1,0 +1,95 @@
+import { type NatsConnection, startService } from '@im/bus';
+import { ServiceNames, Streams } from '@im/contracts';
+import { EventPublisher, ensureStream, openJetStream, type Relay, startRelay } from '@im/events';
+import type { Logger } from '@im/log';
+import type { Db } from 'mongodb';
+import type { BroadcastConfig } from './config.js';
+import { PushOutbox } from './events/push-outbox.js';
+import { classPushesEndpoint } from './handlers/class-pushes.js';
+import { pushEndpoint } from './handlers/push.js';
+import { userNotificationsEndpoint } from './handlers/user-notifications.js';
+import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
+import { DeliveriesReader } from './repositories/deliveries.js';
+import { PushHistory } from './repositories/push-history.js';
+
+export { type BroadcastConfig, readConfig } from './config.js';
+export { dayIn } from './day.js';
+export { DIRECTORY_CLASSES_DURABLE } from './projections/directory-classes.js';
+
+export type BroadcastSettings = Pick<
+  BroadcastConfig,
+  'pushTimeZone' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
+>;
+
+export interface BroadcastServiceOptions {
+  nc: NatsConnection;
+  /** This service's own database (push_history, directory_classes, counters). */
+  db: Db;
+  /** Where the workers write `deliveries`; read-only here. Default: `db`. */
+  deliveriesDb?: Db;
+  log: Logger;
+  config: BroadcastSettings;
+  /** The push clock; tests pin it to push one class on several days. */
+  now?: () => Date;
+}
+
+export interface RunningBroadcast {
+  relay: Relay;
+  pushes: PushHistory;
+  stop(): Promise<void>;
+}
+
+/**
+ * The broadcast service on open connections; `main.ts` and the in-process tests start it alike.
+ * Streams and indexes first (start-up order of processes must not matter), then the directory
+ * projection, the relay for events a crash left behind, and last the request endpoints.
+ */
+export async function startBroadcastService(options: BroadcastServiceOptions): Promise<RunningBroadcast> {
+  const { nc, db, log, config } = options;
+  const handles = await openJetStream(nc);
+  for (const stream of [Streams.directory, Streams.classEvents, Streams.deadLetters]) {
+    await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
+  }
+  const classes = new DirectoryClasses(db);
+  const pushes = new PushHistory(db);
+  const deliveries = new DeliveriesReader(options.deliveriesDb ?? db);
+  await classes.ensureIndexes();
+  await pushes.ensureIndexes();
+
+  const publisher = new EventPublisher(handles.js);
+  const projection = await consumeDirectoryClasses(handles, log, classes);
+  const relay = startRelay({
+    sources: [new PushOutbox(pushes)],
+    publisher,
+    log,
+    intervalMs: config.relayIntervalMs,
+    minAgeMs: config.relayMinAgeMs,
+  });
+  const service = await startService(nc, {
+    name: ServiceNames.broadcast,
+    version: '0.1.0',
+    description: 'Class broadcasts: once a day per class, push history, class-message events',
+    log,
+    endpoints: [
+      pushEndpoint({
+        classes,
+        pushes,
+        publisher,
+        timeZone: config.pushTimeZone,
+        now: options.now ?? (() => new Date()),
+        crashBeforePublish: config.faultCrashBeforePublish,
+      }),
+      classPushesEndpoint({ classes, pushes, deliveries }),
+      userNotificationsEndpoint(deliveries),
+    ],
+  });
+  return {
+    relay,
+    pushes,
+    async stop() {
+      await service.stop();
+      await projection.stop();
+      await relay.stop();
+    },
+  };
+}

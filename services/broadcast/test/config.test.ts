@@ -1,0 +1,30 @@
+import { ConfigError } from '@im/config';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.js';
+
+describe('broadcast readConfig', () => {
+  it('uses per-service databases when MONGO_URL names none', () => {
+    const config = readConfig({});
+    expect(config.dbName).toBe('im_broadcast');
+    expect(config.deliveriesDbName).toBe('im_workers');
+    expect(config.pushTimeZone).toBe('Asia/Shanghai');
+    expect(config.faultCrashBeforePublish).toBe(false);
+  });
+
+  it('follows a database named in MONGO_URL, for itself and for the deliveries', () => {
+    const config = readConfig({ MONGO_URL: 'mongodb://db:27017/im' });
+    expect(config.dbName).toBe('im');
+    expect(config.deliveriesDbName).toBe('im');
+    expect(readConfig({ MONGO_URL: 'mongodb://db/im', DELIVERIES_DB: 'w' }).deliveriesDbName).toBe('w');
+  });
+
+  it('refuses an unknown time zone at start-up', () => {
+    expect(() => readConfig({ PUSH_TIMEZONE: 'Asia/Atlantis' })).toThrow(ConfigError);
+    expect(() => readConfig({ PUSH_TIMEZONE: 'Asia/Atlantis' })).toThrow(/PUSH_TIMEZONE/);
+  });
+
+  it('reads the test-only fault switch', () => {
+    expect(readConfig({ BROADCAST_FAULT_CRASH_BEFORE_PUBLISH: '1' }).faultCrashBeforePublish).toBe(true);
+    expect(() => readConfig({ BROADCAST_FAULT_CRASH_BEFORE_PUBLISH: 'yes' })).toThrow(ConfigError);
+  });
+});

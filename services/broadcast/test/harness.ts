@@ -1,0 +1,171 @@
+import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
+import { DirectoryClassSubjects, Streams } from '@im/contracts';
+import { EventPublisher, ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
+import { createLogger } from '@im/log';
+import { connectMongo, type MongoStore } from '@im/store';
+import {
+  type MongoHandle,
+  type NatsHandle,
+  pollUntil,
+  startMongo,
+  startNats,
+  uniqueDbName,
+} from '@im/testkit';
+import { type RunningFanout, startFanout } from '@im/workers';
+import { type RunningBroadcast, startBroadcastService } from '../src/service.js';
+
+export const silentLog = createLogger({ name: 'test', level: 'silent' });
+
+export interface Harness {
+  nats: NatsHandle;
+  mongo: MongoHandle;
+  /** The broadcast service's own database, and the workers' (deliveries). */
+  store: MongoStore;
+  workersDb: MongoStore['db'];
+  nc: NatsConnection;
+  jet: JetStreamHandles;
+  client: RequestClient;
+  broadcast: RunningBroadcast;
+  fanout: RunningFanout;
+  /** The push clock: set `clock.now` to push on another day. */
+  clock: { now: Date };
+  close(): Promise<void>;
+}
+
+/** Real NATS and MongoDB-wire servers, the broadcast service and the workers in this process. */
+export async function startHarness(): Promise<Harness> {
+  const [nats, mongo] = await Promise.all([startNats(), startMongo()]);
+  const store = await connectMongo(mongo.url, 'broadcast-test', uniqueDbName('broadcast'));
+  const workersDb = store.client.db(uniqueDbName('workers'));
+  const nc = await connectBus({ servers: nats.url, name: 'broadcast-test', log: silentLog });
+  const jet = await openJetStream(nc);
+  await ensureStream(jet.jsm, Streams.directory);
+  const clock = { now: new Date() };
+  const broadcast = await startBroadcastService({
+    nc,
+    db: store.db,
+    deliveriesDb: workersDb,
+    log: silentLog,
+    config: {
+      pushTimeZone: 'Asia/Shanghai',
+      jetstreamReplicas: 1,
+      relayIntervalMs: 60_000, // tests drive the relay with runOnce
+      relayMinAgeMs: 2_000,
+      faultCrashBeforePublish: false,
+    },
+    now: () => clock.now,
+  });
+  const fanout = await startFanout({
+    nc,
+    db: workersDb,
+    log: silentLog,
+    config: {
+      jetstreamReplicas: 1,
+      chunkSize: 200,
+      chunkPauseMs: 0,
+      maxAttempts: 3,
+      maxAckPending: 16,
+      ackWaitMs: 10_000,
+    },
+  });
+  const client = new RequestClient(nc, { timeoutMs: 10_000 });
+  return {
+    nats,
+    mongo,
+    store,
+    workersDb,
+    nc,
+    jet,
+    client,
+    broadcast,
+    fanout,
+    clock,
+    async close() {
+      client.close();
+      await fanout.stop();
+      await broadcast.stop();
+      await closeBus(nc);
+      await store.close();
+      await Promise.all([nats.stop(), mongo.stop()]);
+    },
+  };
+}
+
+/** Sends a request as the gateway would; resolves with the parsed reply or rejects with an AppError. */
+export async function call<T = Record<string, unknown>>(
+  h: Harness,
+  subject: string,
+  body: unknown,
+): Promise<T> {
+  const bytes = await h.client.request(subject, Buffer.from(JSON.stringify(body)));
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+export interface ClassSpec {
+  class_id: number;
+  organization_id?: number;
+  name?: string;
+  active?: boolean;
+  student_uids: string[];
+  occurred_at?: Date;
+}
+
+let eventCounter = 0;
+
+/** Publishes a directory class event, as the directory (or the gateway's admin route) would. */
+export async function announceClass(jet: JetStreamHandles, spec: ClassSpec): Promise<string> {
+  const id = `class-event-${process.pid}-${++eventCounter}-${Date.now()}`;
+  await new EventPublisher(jet.js).publish({
+    id,
+    subject: DirectoryClassSubjects.upserted,
+    payload: {
+      event_id: id,
+      class_id: spec.class_id,
+      organization_id: spec.organization_id ?? 1,
+      name: spec.name ?? `class ${spec.class_id}`,
+      active: spec.active ?? true,
+      student_uids: spec.student_uids,
+      occurred_at: (spec.occurred_at ?? new Date()).toISOString(),
+    },
+  });
+  return id;
+}
+
+export async function deleteClass(
+  jet: JetStreamHandles,
+  classId: number,
+  occurredAt = new Date(),
+): Promise<string> {
+  const id = `class-delete-${process.pid}-${++eventCounter}-${Date.now()}`;
+  await new EventPublisher(jet.js).publish({
+    id,
+    subject: DirectoryClassSubjects.deleted,
+    payload: { event_id: id, class_id: classId, occurred_at: occurredAt.toISOString() },
+  });
+  return id;
+}
+
+/** Waits until the projection has applied `eventId` (or a newer event of that class). */
+export async function projected(h: Harness, classId: number, eventId: string, timeoutMs = 15_000) {
+  const ok = await pollUntil(
+    async () =>
+      (await h.store.db.collection('directory_classes').findOne({ class_id: classId }))?.event_id === eventId,
+    Date.now() + timeoutMs,
+    undefined,
+    25,
+  );
+  if (!ok) throw new Error(`class ${classId}: event ${eventId} not projected in ${timeoutMs} ms`);
+}
+
+export const students = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+
+/** Waits until a push has `expected` deliveries; returns whether it got there. */
+export function delivered(h: Harness, pushId: number, expected: number, timeoutMs = 20_000) {
+  return pollUntil(
+    async () => (await h.workersDb.collection('deliveries').countDocuments({ push_id: pushId })) >= expected,
+    Date.now() + timeoutMs,
+    undefined,
+    25,
+  );
+}

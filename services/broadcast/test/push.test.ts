@@ -1,0 +1,185 @@
+import { AppError, BroadcastSubjects, ErrorCode } from '@im/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  announceClass,
+  call,
+  deleteClass,
+  delivered,
+  type Harness,
+  projected,
+  startHarness,
+  students,
+} from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h?.close());
+
+interface PushReply {
+  class_id: number;
+  push_history_record_id: number;
+}
+
+const push = (class_id: number, message?: string) =>
+  call<PushReply>(h, BroadcastSubjects.push, message === undefined ? { class_id } : { class_id, message });
+
+/** The AppError a call rejected with, or a failure when it succeeded. */
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(AppError);
+  return outcome as AppError;
+}
+
+async function knownClass(classId: number, count: number, extra: { active?: boolean } = {}) {
+  const uids = students(`c${classId}`, count);
+  await projected(
+    h,
+    classId,
+    await announceClass(h.jet, { class_id: classId, student_uids: uids, ...extra }),
+  );
+  return uids;
+}
+
+describe('push to a class', () => {
+  // First in the file on purpose: the `push_history` counter does not exist yet, so the parallel
+  // pushes also race to create it (FerretDB refuses all but one upsert with E11000).
+  it('gives exactly one 201 among 24 parallel pushes of one class', async () => {
+    h.clock.now = new Date('2024-07-01T04:00:00.000Z');
+    await knownClass(107, 50);
+    const outcomes = await Promise.allSettled(Array.from({ length: 24 }, () => push(107, 'race')));
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost.map((o) => (o.reason as AppError).code)).toEqual(
+      Array(23).fill(ErrorCode.ClassAlreadyPushed),
+    );
+    expect(await h.store.db.collection('push_history').countDocuments({ class_id: 107 })).toBe(1);
+    const pushId = (won[0] as PromiseFulfilledResult<PushReply>).value.push_history_record_id;
+    expect(await delivered(h, pushId, 50)).toBe(true);
+  });
+
+  it('records the push with its recipients and day, publishes the event and fans it out', async () => {
+    h.clock.now = new Date('2024-05-01T02:00:00.000Z');
+    const uids = await knownClass(101, 30);
+    const reply = await push(101, 'school closes at noon');
+    expect(reply).toEqual({ class_id: 101, push_history_record_id: expect.any(Number) });
+    expect(reply.push_history_record_id).toBeGreaterThan(0);
+
+    const record = await h.store.db.collection('push_history').findOne({ id: reply.push_history_record_id });
+    expect(record).toMatchObject({
+      class_id: 101,
+      organization_id: 1,
+      day: '2024-05-01',
+      message: 'school closes at noon',
+      student_uids: uids,
+      recipient_count: 30,
+      event: { subject: 'im.events.class.message', sent: true },
+    });
+    expect(await delivered(h, reply.push_history_record_id, 30)).toBe(true);
+    const rows = await h.workersDb
+      .collection('deliveries')
+      .find({ push_id: reply.push_history_record_id })
+      .toArray();
+    expect(rows.map((r) => r.student_uid).sort()).toEqual([...uids].sort());
+    expect(rows[0]).toMatchObject({ class_id: 101, organization_id: 1, message: 'school closes at noon' });
+  });
+
+  it('takes no body at all, as the API document calls it', async () => {
+    h.clock.now = new Date('2024-05-01T02:00:00.000Z');
+    await knownClass(102, 3);
+    const reply = await push(102);
+    const record = await h.store.db.collection('push_history').findOne({ id: reply.push_history_record_id });
+    expect(record?.message).toBe('');
+  });
+
+  it('answers 1001 for an unknown, an inactive and a deleted class', async () => {
+    expect((await failure(push(999_999))).code).toBe(ErrorCode.NotFound);
+
+    await knownClass(103, 3, { active: false });
+    const inactive = await failure(push(103));
+    expect(inactive.code).toBe(ErrorCode.NotFound);
+    expect(inactive.message).toBe('class_id: class 103 not found');
+
+    await knownClass(104, 3);
+    await projected(h, 104, await deleteClass(h.jet, 104));
+    expect((await failure(push(104))).code).toBe(ErrorCode.NotFound);
+  });
+
+  it('refuses a message over 2,000 characters with 1000 naming the field', async () => {
+    await knownClass(105, 1);
+    const error = await failure(push(105, 'x'.repeat(2_001)));
+    expect(error.code).toBe(ErrorCode.InvalidParameter);
+    expect(error.message).toBe('message: must be a string of at most 2000 characters');
+    await expect(push(105, 'x'.repeat(2_000))).resolves.toMatchObject({ class_id: 105 });
+  });
+
+  it('allows one push per class per calendar day in Asia/Shanghai', async () => {
+    await knownClass(106, 2);
+    h.clock.now = new Date('2024-06-01T15:59:00.000Z'); // 23:59 on 1 June in Shanghai
+    await push(106);
+    h.clock.now = new Date('2024-06-01T15:59:59.000Z');
+    const again = await failure(push(106));
+    expect(again.code).toBe(ErrorCode.ClassAlreadyPushed);
+    expect(again.message).toBe('class_id: class 106 was already pushed on 2024-06-01');
+    // Still 1 June in UTC, but 2 June in Shanghai: a new day.
+    h.clock.now = new Date('2024-06-01T16:00:00.000Z');
+    const next = await push(106);
+    h.clock.now = new Date('2024-06-02T15:00:00.000Z'); // 23:00 on 2 June in Shanghai
+    expect((await failure(push(106))).code).toBe(ErrorCode.ClassAlreadyPushed);
+    const days = await h.store.db
+      .collection('push_history')
+      .find({ class_id: 106 })
+      .map((r) => r.day)
+      .toArray();
+    expect(days.sort()).toEqual(['2024-06-01', '2024-06-02']);
+    expect(next.push_history_record_id).toBeGreaterThan(0);
+  });
+
+  it('gives distinct ids to parallel pushes of different classes', async () => {
+    h.clock.now = new Date('2024-07-02T04:00:00.000Z');
+    const ids = Array.from({ length: 20 }, (_, i) => 200 + i);
+    for (const id of ids) await announceClass(h.jet, { class_id: id, student_uids: students(`p${id}`, 2) });
+    for (const id of ids) await waitForClass(id);
+    const replies = await Promise.all(ids.map((id) => push(id)));
+    const pushIds = replies.map((r) => r.push_history_record_id);
+    expect(new Set(pushIds).size).toBe(ids.length);
+    expect(await h.store.db.collection('push_history').countDocuments({ class_id: { $in: ids } })).toBe(20);
+  });
+});
+
+describe('outbox relay', () => {
+  it('publishes a push whose event was never sent, once, and the workers fan it out', async () => {
+    await knownClass(301, 40);
+    const record = await h.broadcast.pushes.record({
+      class_id: 301,
+      organization_id: 1,
+      day: '2024-08-01',
+      pushed_at: new Date('2024-08-01T01:00:00.000Z'),
+      message: 'left behind',
+      student_uids: students('c301', 40),
+      recipient_count: 40,
+      eventId: 'relay-test-event',
+    });
+    expect(await h.broadcast.pushes.countPending()).toBe(1);
+    expect(await h.broadcast.relay.runOnce(0)).toBe(1);
+    expect(await h.broadcast.pushes.countPending()).toBe(0);
+    expect(await delivered(h, record.id, 40)).toBe(true);
+    // A second relay pass (another copy, a retry) finds nothing to do.
+    expect(await h.broadcast.relay.runOnce(0)).toBe(0);
+  });
+});
+
+/** Waits for any projection of `classId`; returns its event id. */
+async function waitForClass(classId: number): Promise<string> {
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+    const doc = await h.store.db.collection('directory_classes').findOne({ class_id: classId });
+    if (doc) return doc.event_id as string;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`class ${classId} never projected`);
+}

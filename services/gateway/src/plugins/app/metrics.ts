@@ -1,0 +1,27 @@
+import { httpDuration, httpRequests, initMetrics, METRICS_CONTENT_TYPE, renderMetrics } from '@im/metrics';
+import fp from 'fastify-plugin';
+
+/**
+ * Request counts and latency by route template and status, and `GET /metrics` (Prometheus text)
+ * on the gateway's own port. Routes are labelled by their template (`/im/group/:group_id`), never
+ * the raw URL, so label sets stay bounded; unknown routes share one label.
+ */
+export default fp(
+  async (app) => {
+    initMetrics('gateway');
+    app.addHook('onResponse', (request, reply, done) => {
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unknown',
+        status: String(reply.statusCode),
+      };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, reply.elapsedTime / 1000);
+      done();
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(METRICS_CONTENT_TYPE).send(await renderMetrics()),
+    );
+  },
+  { name: 'metrics' },
+);

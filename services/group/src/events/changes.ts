@@ -1,0 +1,68 @@
+import type { GroupEvent } from '@im/contracts';
+import type { EventOutcomes, Outcome } from '../repositories/event-outcomes.js';
+import type { GroupMembers } from '../repositories/group-members.js';
+import type { GroupTombstones } from '../repositories/group-tombstones.js';
+import type { Groups } from '../repositories/groups.js';
+import type { IdempotencyKeys } from '../repositories/idempotency-keys.js';
+import { createdReply } from './group-events.js';
+
+export interface ChangeStores {
+  groups: Groups;
+  members: GroupMembers;
+  tombstones: GroupTombstones;
+  keys: IdempotencyKeys;
+  outcomes: EventOutcomes;
+}
+
+/**
+ * Applies the change an event announces. Every write is idempotent (inserts guarded by unique
+ * indexes, conditional updates), so the request and the relay may both run it; the outcome is
+ * decided once. No write relies on the atomicity of an update: on FerretDB an update rewrites the
+ * whole document from what it read, so a rename racing a delete may write `active` back. Hence the
+ * order "write, then look for the tombstone" in every change of an existing group.
+ */
+export class GroupChanges {
+  constructor(private readonly stores: ChangeStores) {}
+
+  async apply(event: GroupEvent): Promise<Outcome> {
+    const decided = await this.stores.outcomes.get(event.event_id);
+    if (decided) return decided;
+    return this.stores.outcomes.decide(event.event_id, await this.#change(event));
+  }
+
+  async #change(event: GroupEvent): Promise<Outcome> {
+    const { groups, members, tombstones, keys } = this.stores;
+    const groupId = event.group_id;
+    switch (event.type) {
+      case 'created': {
+        // Members first: the group becomes visible only with all of them.
+        await members.insertMissing(groupId, event.member_client_ids, event.event_id);
+        await groups.activate(groupId);
+        const scope = (await groups.find(groupId))?.idempotency_scope;
+        if (scope) await keys.complete(scope, createdReply(event));
+        return 'applied';
+      }
+      case 'updated': {
+        await groups.rename(groupId, event.group_name, new Date(event.occurred_at));
+        if (!(await tombstones.exists(groupId))) return 'applied';
+        await groups.markDeleted(groupId); // our write may have revived it: put the deletion back
+        return 'group_deleted';
+      }
+      case 'deleted': {
+        const deletedBy = await tombstones.record(groupId, event.event_id);
+        await groups.markDeleted(groupId);
+        return deletedBy === event.event_id ? 'applied' : 'superseded';
+      }
+      case 'members_added': {
+        // Members of a deleted group are invisible (every read goes through the group), so an add
+        // that lost the race is refused without undoing its inserts.
+        await members.insertMissing(groupId, event.member_client_ids, event.event_id);
+        return (await tombstones.exists(groupId)) ? 'group_deleted' : 'applied';
+      }
+      case 'members_removed': {
+        await members.remove(groupId, event.member_client_ids);
+        return (await tombstones.exists(groupId)) ? 'group_deleted' : 'applied';
+      }
+    }
+  }
+}

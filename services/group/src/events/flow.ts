@@ -1,0 +1,68 @@
+import { compileValidator, GroupEvent } from '@im/contracts';
+import type { EventPublisher, Outbox, OutgoingEvent } from '@im/events';
+import type { Logger } from '@im/log';
+import type { Outcome } from '../repositories/event-outcomes.js';
+import type { GroupChanges } from './changes.js';
+import { toOutgoing } from './group-events.js';
+
+export interface FlowSettings {
+  outbox: Outbox;
+  changes: GroupChanges;
+  publisher: EventPublisher;
+  log: Logger;
+  /** TEST ONLY (GROUP_FAULT_CRASH_BEFORE_PUBLISH): die between the change and its publish. */
+  crashBeforePublish: boolean;
+}
+
+const validEvent = compileValidator(GroupEvent);
+
+/**
+ * Every group change, the outbox way (there are no multi-document transactions): the event is
+ * written first as an intent, the change is applied from it, then the event is published with
+ * msgID = event id and marked sent. A crash anywhere leaves the intent pending, and the relay
+ * finishes it through `prepareIntent`: the same apply, then the publish.
+ */
+export class GroupEventFlow {
+  constructor(private readonly settings: FlowSettings) {}
+
+  async run(event: GroupEvent): Promise<Outcome> {
+    const { outbox, changes, publisher, log } = this.settings;
+    const outgoing = toOutgoing(event);
+    await outbox.add(outgoing);
+    const outcome = await changes.apply(event);
+    if (outcome !== 'applied') {
+      await outbox.markSent(outgoing.id); // refused: nothing changed, nothing to announce
+      return outcome;
+    }
+    if (this.settings.crashBeforePublish) {
+      log.warn({ event_id: event.event_id }, 'fault injection: crashing before the publish');
+      process.kill(process.pid, 'SIGKILL');
+    }
+    try {
+      await publisher.publish(outgoing);
+      await outbox.markSent(outgoing.id);
+    } catch (error) {
+      // The change stands: the caller gets its answer and the relay publishes the event later.
+      log.warn({ err: error, event_id: event.event_id }, 'event not published yet; left to the relay');
+    }
+    return outcome;
+  }
+}
+
+/**
+ * The relay's step before it publishes a pending intent: apply it (again; a decided outcome is not
+ * re-applied). `false` (refused, or unreadable) settles the intent without publishing it.
+ */
+export function prepareIntent(changes: GroupChanges, log: Logger) {
+  return async (pending: OutgoingEvent): Promise<boolean> => {
+    let event: GroupEvent;
+    try {
+      event = validEvent(pending.payload);
+    } catch (error) {
+      // Cannot happen for intents this service wrote; settled rather than blocking the relay.
+      log.error({ err: error, event_id: pending.id }, 'unreadable group intent; dropped');
+      return false;
+    }
+    return (await changes.apply(event)) === 'applied';
+  };
+}

@@ -1,0 +1,36 @@
+import { defineEndpoint } from '@im/bus';
+import { type AddMembersReply, AddMembersRequest, GroupSubjects, invalidParameter } from '@im/contracts';
+import { groupEvent } from '../events/group-events.js';
+import { parseMemberIds } from '../lists.js';
+import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
+
+/**
+ * `POST /im/group/<group_id>/member`. Members already in stay as they are; the event lists only the
+ * ids that were not members. The limit is checked against the member records themselves (see
+ * docs/group.md for the window concurrent adds leave).
+ */
+export const addMembersEndpoint = (deps: GroupDeps) =>
+  defineEndpoint({
+    name: 'members_add',
+    subject: GroupSubjects.addMembers,
+    request: AddMembersRequest,
+    handle: async ({ group_id, member_client_ids }): Promise<AddMembersReply> => {
+      const group = await activeGroup(deps, group_id);
+      const asked = parseMemberIds(member_client_ids);
+      const reply = { group_id, member_client_ids: asked.join(':') };
+      const present = await deps.members.present(group_id, asked);
+      const joining = asked.filter((id) => !present.has(id));
+      if (joining.length === 0) return reply;
+
+      const count = await deps.members.count(group_id);
+      if (count + joining.length > deps.maxMembers) {
+        throw invalidParameter(
+          'member_client_ids',
+          `a group holds at most ${deps.maxMembers} members; it has ${count} and ${joining.length} would join`,
+        );
+      }
+      const outcome = await deps.flow.run(groupEvent('members_added', group, { member_client_ids: joining }));
+      if (outcome !== 'applied') throw groupNotFound(group_id); // deleted while we added
+      return reply;
+    },
+  });

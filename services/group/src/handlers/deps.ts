@@ -1,0 +1,27 @@
+import { AppError, ErrorCode } from '@im/contracts';
+import type { GroupEventFlow } from '../events/flow.js';
+import type { DirectoryUsers } from '../projections/directory-users.js';
+import type { GroupMembers } from '../repositories/group-members.js';
+import type { GroupDoc, Groups } from '../repositories/groups.js';
+import type { IdempotencyKeys } from '../repositories/idempotency-keys.js';
+
+/** What the handlers work with; handlers never reach the database but through these. */
+export interface GroupDeps {
+  groups: Groups;
+  members: GroupMembers;
+  keys: IdempotencyKeys;
+  users: DirectoryUsers;
+  flow: GroupEventFlow;
+  maxMembers: number;
+}
+
+export function groupNotFound(groupId: number): AppError {
+  return new AppError(ErrorCode.GroupNotFound, `group_id: group ${groupId} not found`);
+}
+
+/** The group as reads see it: active, or a 404 (unknown and deleted look the same). */
+export async function activeGroup(deps: GroupDeps, groupId: number): Promise<GroupDoc> {
+  const group = await deps.groups.findActive(groupId);
+  if (!group) throw groupNotFound(groupId);
+  return group;
+}

@@ -1,0 +1,20 @@
+import { defineEndpoint } from '@im/bus';
+import { GroupSubjects, type OrgGroupsReply, OrgGroupsRequest } from '@im/contracts';
+import { pageWindow } from '../lists.js';
+import type { GroupDeps } from './deps.js';
+
+/** `GET /im/org/<organization_id>/groups?page=&per_page=`: ordered by id. */
+export const orgGroupsEndpoint = (deps: GroupDeps) =>
+  defineEndpoint({
+    name: 'org_groups',
+    subject: GroupSubjects.orgGroups,
+    request: OrgGroupsRequest,
+    handle: async ({ organization_id, page, per_page }): Promise<OrgGroupsReply> => {
+      const { skip, limit } = pageWindow(page, per_page);
+      const [total, rows] = await Promise.all([
+        deps.groups.countByOrganization(organization_id),
+        deps.groups.pageByOrganization(organization_id, skip, limit),
+      ]);
+      return { total_count: total, data: rows.map((g) => ({ id: g.id, group_name: g.group_name })) };
+    },
+  });

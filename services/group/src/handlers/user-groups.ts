@@ -1,0 +1,31 @@
+import { defineEndpoint } from '@im/bus';
+import { GroupSubjects, type UserGroupsReply, UserGroupsRequest } from '@im/contracts';
+import { pageWindow } from '../lists.js';
+import type { GroupDeps } from './deps.js';
+
+/** `GET /im/user/<client_id>/groups?page=&per_page=`: the groups the client is a member of, by id. */
+export const userGroupsEndpoint = (deps: GroupDeps) =>
+  defineEndpoint({
+    name: 'user_groups',
+    subject: GroupSubjects.userGroups,
+    request: UserGroupsRequest,
+    handle: async ({ client_id, page, per_page }): Promise<UserGroupsReply> => {
+      const ids = await deps.members.groupsOf(client_id);
+      if (ids.length === 0) return { total_count: 0, data: [] };
+      const { skip, limit } = pageWindow(page, per_page);
+      const [total, rows] = await Promise.all([
+        deps.groups.countActive(ids),
+        deps.groups.pageActive(ids, skip, limit),
+      ]);
+      return {
+        total_count: total,
+        data: rows.map((g) => ({
+          id: g.id,
+          group_name: g.group_name,
+          organization_id: g.organization_id,
+          conversion_id: g.conversion_id,
+          group_avatar: g.group_avatar,
+        })),
+      };
+    },
+  });

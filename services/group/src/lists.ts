@@ -1,0 +1,29 @@
+/**
+ * The pure parts of requests: member lists and paging. Kept apart from the handlers so they are
+ * tested without a database.
+ */
+
+/** `a:b:a:c` → `['a', 'b', 'c']`: each id once, in the order first given. */
+export function parseMemberIds(list: string): string[] {
+  return [...new Set(list.split(':'))];
+}
+
+/** The members a new group gets: the listed ones, then the admin when not listed. */
+export function initialMembers(list: string, adminUid: string): string[] {
+  const members = parseMemberIds(list);
+  if (adminUid !== '' && !members.includes(adminUid)) members.push(adminUid);
+  return members;
+}
+
+export const DEFAULT_PAGE = 1;
+export const DEFAULT_PER_PAGE = 20;
+
+export interface PageWindow {
+  skip: number;
+  limit: number;
+}
+
+/** `?page=&per_page=` as skip/limit; the schemas have already bounded both. */
+export function pageWindow(page = DEFAULT_PAGE, perPage = DEFAULT_PER_PAGE): PageWindow {
+  return { skip: (page - 1) * perPage, limit: perPage };
+}

@@ -1,0 +1,129 @@
+import { type NatsConnection, startService } from '@im/bus';
+import { ServiceNames, Streams } from '@im/contracts';
+import { EventPublisher, ensureStream, Outbox, openJetStream, type Relay, startRelay } from '@im/events';
+import type { Logger } from '@im/log';
+import { Counters } from '@im/store';
+import type { Db } from 'mongodb';
+import type { GroupConfig } from './config.js';
+import { GroupChanges } from './events/changes.js';
+import { GroupEventFlow, prepareIntent } from './events/flow.js';
+import { addMembersEndpoint } from './handlers/add-members.js';
+import { createGroupEndpoint } from './handlers/create-group.js';
+import { deleteGroupEndpoint } from './handlers/delete-group.js';
+import type { GroupDeps } from './handlers/deps.js';
+import { getGroupEndpoint } from './handlers/get-group.js';
+import { orgContactsEndpoint } from './handlers/org-contacts.js';
+import { orgGroupsEndpoint } from './handlers/org-groups.js';
+import { removeMembersEndpoint } from './handlers/remove-members.js';
+import { updateGroupEndpoint } from './handlers/update-group.js';
+import { userGroupsEndpoint } from './handlers/user-groups.js';
+import { consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
+import { EventOutcomes } from './repositories/event-outcomes.js';
+import { GroupMembers } from './repositories/group-members.js';
+import { GroupTombstones } from './repositories/group-tombstones.js';
+import { Groups } from './repositories/groups.js';
+import { IdempotencyKeys } from './repositories/idempotency-keys.js';
+
+export { DEFAULT_DB, type GroupConfig, readConfig } from './config.js';
+export { DIRECTORY_USERS_DURABLE } from './projections/directory-users.js';
+
+/** The outbox collection: named for this service, so services sharing a database never relay each other's. */
+export const GROUP_OUTBOX = 'group_outbox';
+
+export type GroupSettings = Pick<
+  GroupConfig,
+  'maxMembers' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
+>;
+
+export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
+  maxMembers: 2_000,
+  jetstreamReplicas: 1,
+  relayIntervalMs: 1_000,
+  relayMinAgeMs: 2_000,
+  faultCrashBeforePublish: false,
+};
+
+export interface GroupServiceOptions {
+  nc: NatsConnection;
+  /** This service's own database. */
+  db: Db;
+  log: Logger;
+  /** Missing settings take DEFAULT_GROUP_SETTINGS. */
+  config?: Partial<GroupSettings>;
+}
+
+export interface RunningGroupService {
+  outbox: Outbox;
+  relay: Relay;
+  /** Stops taking requests and events; the connection and the database stay the caller's. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The group service on open connections; `main.ts` and the in-process tests start it alike.
+ * Streams and indexes first (start-up order of processes must not matter), then the directory
+ * projection, the relay for events a crash left behind, and last the request endpoints.
+ */
+export async function startGroupService(options: GroupServiceOptions): Promise<RunningGroupService> {
+  const { nc, db, log } = options;
+  const settings: GroupSettings = { ...DEFAULT_GROUP_SETTINGS, ...options.config };
+  const handles = await openJetStream(nc);
+  for (const stream of [Streams.groupEvents, Streams.directory, Streams.deadLetters]) {
+    await ensureStream(handles.jsm, stream, { replicas: settings.jetstreamReplicas });
+  }
+
+  const groups = new Groups(db, new Counters(db));
+  const members = new GroupMembers(db);
+  const tombstones = new GroupTombstones(db);
+  const keys = new IdempotencyKeys(db);
+  const outcomes = new EventOutcomes(db);
+  const users = new DirectoryUsers(db);
+  const changes = new GroupChanges({ groups, members, tombstones, keys, outcomes });
+  const outbox = new Outbox(db, { collection: GROUP_OUTBOX, prepare: prepareIntent(changes, log) });
+  for (const store of [groups, members, users, outbox]) await store.ensureIndexes();
+
+  const publisher = new EventPublisher(handles.js);
+  const flow = new GroupEventFlow({
+    outbox,
+    changes,
+    publisher,
+    log,
+    crashBeforePublish: settings.faultCrashBeforePublish,
+  });
+  const deps: GroupDeps = { groups, members, keys, users, flow, maxMembers: settings.maxMembers };
+
+  const projection = await consumeDirectoryUsers(handles, log, users);
+  const relay = startRelay({
+    sources: [outbox],
+    publisher,
+    log,
+    intervalMs: settings.relayIntervalMs,
+    minAgeMs: settings.relayMinAgeMs,
+  });
+  const service = await startService(nc, {
+    name: ServiceNames.group,
+    version: '0.1.0',
+    description: "Groups, members, an organization's groups and contacts",
+    log,
+    endpoints: [
+      createGroupEndpoint(deps),
+      updateGroupEndpoint(deps),
+      deleteGroupEndpoint(deps),
+      getGroupEndpoint(deps),
+      addMembersEndpoint(deps),
+      removeMembersEndpoint(deps),
+      orgGroupsEndpoint(deps),
+      orgContactsEndpoint(deps),
+      userGroupsEndpoint(deps),
+    ],
+  });
+  return {
+    outbox,
+    relay,
+    async stop() {
+      await service.stop();
+      await projection.stop();
+      await relay.stop();
+    },
+  };
+}

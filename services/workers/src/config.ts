@@ -1,0 +1,63 @@
+import { CommonConfig, loadConfig, metricsConfig } from '@im/config';
+import { databaseOf } from '@im/store';
+import { Type } from '@sinclair/typebox';
+
+/**
+ * The database the workers write `deliveries` into when MONGO_URL names none. Its own database,
+ * not the broadcast service's: on FerretDB's SQLite backend each database is one file with one
+ * writer, so a 2,000-document fan-out would otherwise hold up pushes being recorded.
+ */
+export const DEFAULT_DB = 'im_workers';
+
+const Schema = Type.Object({
+  ...CommonConfig,
+  ...metricsConfig(9104),
+  MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/', pattern: '^mongodb(\\+srv)?://' }),
+  JETSTREAM_REPLICAS: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
+  /** Deliveries per insertMany: one round trip each; the ack timer is reset between chunks. */
+  FANOUT_CHUNK_SIZE: Type.Integer({ default: 1_000, minimum: 1, maximum: 10_000 }),
+  /**
+   * Pause between chunks, 0 by default. On a single-writer store it lets other writers in during a
+   * big fan-out; the crash tests use it to widen the window in which a worker dies mid-fan-out.
+   */
+  FANOUT_CHUNK_PAUSE_MS: Type.Integer({ default: 0, minimum: 0, maximum: 60_000 }),
+  /** Attempts before a class message is parked on the dead-letter subject. */
+  WORKERS_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+  /** Unacknowledged messages across all copies; each is a whole fan-out, so keep it small. */
+  WORKERS_MAX_ACK_PENDING: Type.Integer({ default: 16, minimum: 1, maximum: 10_000 }),
+  /** How long a message may go without progress before JetStream gives it to another copy. */
+  WORKERS_ACK_WAIT_MS: Type.Integer({ default: 30_000, minimum: 1_000 }),
+});
+
+export interface WorkersConfig {
+  natsUrl: string;
+  logLevel: string;
+  mongoUrl: string;
+  dbName: string;
+  jetstreamReplicas: number;
+  chunkSize: number;
+  chunkPauseMs: number;
+  maxAttempts: number;
+  maxAckPending: number;
+  ackWaitMs: number;
+  metricsPort: number;
+  metricsHost: string;
+}
+
+export function readConfig(env: Record<string, string | undefined> = process.env): WorkersConfig {
+  const c = loadConfig(Schema, env);
+  return {
+    natsUrl: c.NATS_URL,
+    logLevel: c.LOG_LEVEL,
+    mongoUrl: c.MONGO_URL,
+    dbName: databaseOf(c.MONGO_URL) ?? DEFAULT_DB,
+    jetstreamReplicas: c.JETSTREAM_REPLICAS,
+    chunkSize: c.FANOUT_CHUNK_SIZE,
+    chunkPauseMs: c.FANOUT_CHUNK_PAUSE_MS,
+    maxAttempts: c.WORKERS_MAX_ATTEMPTS,
+    maxAckPending: c.WORKERS_MAX_ACK_PENDING,
+    ackWaitMs: c.WORKERS_ACK_WAIT_MS,
+    metricsPort: c.METRICS_PORT,
+    metricsHost: c.METRICS_HOST,
+  };
+}

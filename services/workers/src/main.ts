@@ -1,0 +1,24 @@
+import { announceReady, closeBus, connectBus, onShutdown, runMain } from '@im/bus';
+import { createLogger } from '@im/log';
+import { initMetrics, startMetricsServer } from '@im/metrics';
+import { connectMongo } from '@im/store';
+import { readConfig } from './config.js';
+import { startFanout } from './fanout.js';
+
+await runMain('workers', async () => {
+  const config = readConfig();
+  const log = createLogger({ name: 'workers', level: config.logLevel });
+  initMetrics('workers');
+  const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
+  const mongo = await connectMongo(config.mongoUrl, 'im-workers', config.dbName);
+  const nc = await connectBus({ servers: config.natsUrl, name: 'im-workers', log });
+  const fanout = await startFanout({ nc, db: mongo.db, log, config });
+  onShutdown(log, async () => {
+    // Stop pulling and finish the message in hand; an unfinished one is redelivered anyway.
+    await fanout.stop();
+    await closeBus(nc);
+    await mongo.close();
+    await metrics.close();
+  });
+  announceReady(log, { db: config.dbName, chunkSize: config.chunkSize, metricsPort: metrics.port });
+});
