@@ -1,4 +1,4 @@
-import { CommonConfig, loadConfig } from '@im/config';
+import { CommonConfig, loadConfig, metricsConfig } from '@im/config';
 import { databaseOf } from '@im/store';
 import { Type } from '@sinclair/typebox';
 
@@ -7,6 +7,7 @@ export const DEFAULT_DB = 'im_group';
 
 const Schema = Type.Object({
   ...CommonConfig,
+  ...metricsConfig(9102),
   // No database in the default URL, so DEFAULT_DB applies; a URL that names one wins.
   MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/', pattern: '^mongodb(\\+srv)?://' }),
   /** Most members one group may hold; more is a 400. */
@@ -34,6 +35,8 @@ export interface GroupConfig {
   relayIntervalMs: number;
   relayMinAgeMs: number;
   faultCrashBeforePublish: boolean;
+  metricsPort: number;
+  metricsHost: string;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): GroupConfig {
@@ -48,5 +51,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     relayIntervalMs: c.RELAY_INTERVAL_MS,
     relayMinAgeMs: c.RELAY_MIN_AGE_MS,
     faultCrashBeforePublish: c.GROUP_FAULT_CRASH_BEFORE_PUBLISH === '1',
+    metricsPort: c.METRICS_PORT,
+    metricsHost: c.METRICS_HOST,
   };
 }

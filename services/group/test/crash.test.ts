@@ -51,6 +51,7 @@ async function startGroupProcess(
       RELAY_INTERVAL_MS: '200',
       RELAY_MIN_AGE_MS: '500',
       GROUP_FAULT_CRASH_BEFORE_PUBLISH: crashBeforePublish ? '1' : '0',
+      METRICS_PORT: '0', // a free port: test files run side by side
     },
     timeoutMs: 30_000,
     onExit: (code, signal) => exited(signal ?? `code ${code}`),
