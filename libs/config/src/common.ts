@@ -1,4 +1,5 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { databaseOf } from './database-of.js';
 
 /** Variables every process reads. Services spread these into their own schema. */
 export const CommonConfig = {
@@ -9,8 +10,9 @@ export const CommonConfig = {
   ),
 };
 
-export const MongoConfig = {
-  MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/im', pattern: '^mongodb(\\+srv)?://' }),
+/** Replicas of the streams a process creates: 1 on one server, 3 on a cluster. */
+export const JetStreamConfig = {
+  JETSTREAM_REPLICAS: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
 };
 
 /** Where a process without an HTTP server of its own serves `GET /metrics`; `0` picks a free port. */
@@ -18,3 +20,51 @@ export const metricsConfig = (defaultPort: number) => ({
   METRICS_PORT: Type.Integer({ default: defaultPort, minimum: 0, maximum: 65_535 }),
   METRICS_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
 });
+
+/**
+ * What every MongoDB-backed service reads. The default URL names no database, so each service
+ * falls back to its own (`im_group`, …); a URL that names one wins.
+ */
+export const storedServiceConfig = (defaultMetricsPort: number) => ({
+  ...CommonConfig,
+  ...JetStreamConfig,
+  ...metricsConfig(defaultMetricsPort),
+  MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/', pattern: '^mongodb(\\+srv)?://' }),
+});
+
+/** The outbox relay of a service that publishes events. */
+export const RelayConfig = {
+  /** How often the relay looks for events a crash or an outage left unpublished. */
+  RELAY_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 50 }),
+  /** Younger pending events are left to the request that is publishing them. */
+  RELAY_MIN_AGE_MS: Type.Integer({ default: 2_000, minimum: 0 }),
+};
+
+const StoredService = Type.Object(storedServiceConfig(0));
+
+export interface StoredServiceConfig {
+  natsUrl: string;
+  logLevel: string;
+  mongoUrl: string;
+  /** The database for this service's own collections. */
+  dbName: string;
+  jetstreamReplicas: number;
+  metricsPort: number;
+  metricsHost: string;
+}
+
+/** The common part of a stored service's configuration, from its loaded variables. */
+export function readStoredServiceConfig(
+  c: Static<typeof StoredService>,
+  defaultDb: string,
+): StoredServiceConfig {
+  return {
+    natsUrl: c.NATS_URL,
+    logLevel: c.LOG_LEVEL,
+    mongoUrl: c.MONGO_URL,
+    dbName: databaseOf(c.MONGO_URL) ?? defaultDb,
+    jetstreamReplicas: c.JETSTREAM_REPLICAS,
+    metricsPort: c.METRICS_PORT,
+    metricsHost: c.METRICS_HOST,
+  };
+}

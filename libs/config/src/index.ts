@@ -1,2 +1,11 @@
-export { CommonConfig, MongoConfig, metricsConfig } from './common.js';
+export {
+  CommonConfig,
+  JetStreamConfig,
+  metricsConfig,
+  RelayConfig,
+  readStoredServiceConfig,
+  type StoredServiceConfig,
+  storedServiceConfig,
+} from './common.js';
+export { databaseOf } from './database-of.js';
 export { ConfigError, loadConfig, readSecret } from './load-config.js';

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readSecret } from '../src/index.js';
+import {
+  ConfigError,
+  databaseOf,
+  loadConfig,
+  readSecret,
+  readStoredServiceConfig,
+  storedServiceConfig,
+} from '../src/index.js';
 
 const Schema = Type.Object({
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
@@ -37,5 +44,26 @@ describe('readSecret', () => {
     } finally {
       rmSync(dir, { recursive: true });
     }
+  });
+});
+
+describe('stored service configuration', () => {
+  const schema = Type.Object(storedServiceConfig(9102));
+
+  it('uses the database the URL names, else the service default', () => {
+    expect(readStoredServiceConfig(loadConfig(schema, {}), 'im_group').dbName).toBe('im_group');
+    const named = loadConfig(schema, { MONGO_URL: 'mongodb://a:27017,b:27017/school?replicaSet=rs0' });
+    expect(readStoredServiceConfig(named, 'im_group').dbName).toBe('school');
+    expect(databaseOf('mongodb+srv://cluster.example/x%2Dy')).toBe('x-y');
+    expect(databaseOf('mongodb://127.0.0.1:27017/')).toBeUndefined();
+  });
+
+  it('reads the metrics port and replicas, naming a bad one', () => {
+    const c = readStoredServiceConfig(
+      loadConfig(schema, { METRICS_PORT: '0', JETSTREAM_REPLICAS: '3' }),
+      'x',
+    );
+    expect(c).toMatchObject({ metricsPort: 0, jetstreamReplicas: 3, natsUrl: 'nats://127.0.0.1:4222' });
+    expect(() => loadConfig(schema, { MONGO_URL: 'http://nope' })).toThrow(/MONGO_URL: /);
   });
 });

@@ -1,3 +1,4 @@
+import { databaseOf } from '@im/config';
 import { type Db, MongoClient } from 'mongodb';
 
 export interface MongoStore {
@@ -21,9 +22,4 @@ export async function connectMongo(url: string, appName: string, defaultDb = 'im
   await client.connect();
   const db = client.db(databaseOf(url) ?? defaultDb);
   return { client, db, close: () => client.close() };
-}
-
-export function databaseOf(url: string): string | undefined {
-  const path = new URL(url.replace(/^mongodb(\+srv)?:/, 'http:')).pathname.replace(/^\//, '');
-  return path === '' ? undefined : decodeURIComponent(path);
 }

@@ -1,3 +1,4 @@
-export { connectMongo, databaseOf, type MongoStore } from './connect.js';
+export { databaseOf } from '@im/config';
+export { connectMongo, type MongoStore } from './connect.js';
 export { Counters } from './counters.js';
 export { isDuplicateKeyError } from './duplicate-key.js';

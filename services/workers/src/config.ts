@@ -1,5 +1,9 @@
-import { CommonConfig, loadConfig, metricsConfig } from '@im/config';
-import { databaseOf } from '@im/store';
+import {
+  loadConfig,
+  readStoredServiceConfig,
+  type StoredServiceConfig,
+  storedServiceConfig,
+} from '@im/config';
 import { Type } from '@sinclair/typebox';
 
 /**
@@ -10,10 +14,7 @@ import { Type } from '@sinclair/typebox';
 export const DEFAULT_DB = 'im_workers';
 
 const Schema = Type.Object({
-  ...CommonConfig,
-  ...metricsConfig(9104),
-  MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/', pattern: '^mongodb(\\+srv)?://' }),
-  JETSTREAM_REPLICAS: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
+  ...storedServiceConfig(9104),
   /** Deliveries per insertMany: one round trip each; the ack timer is reset between chunks. */
   FANOUT_CHUNK_SIZE: Type.Integer({ default: 1_000, minimum: 1, maximum: 10_000 }),
   /**
@@ -29,35 +30,22 @@ const Schema = Type.Object({
   WORKERS_ACK_WAIT_MS: Type.Integer({ default: 30_000, minimum: 1_000 }),
 });
 
-export interface WorkersConfig {
-  natsUrl: string;
-  logLevel: string;
-  mongoUrl: string;
-  dbName: string;
-  jetstreamReplicas: number;
+export interface WorkersConfig extends StoredServiceConfig {
   chunkSize: number;
   chunkPauseMs: number;
   maxAttempts: number;
   maxAckPending: number;
   ackWaitMs: number;
-  metricsPort: number;
-  metricsHost: string;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): WorkersConfig {
   const c = loadConfig(Schema, env);
   return {
-    natsUrl: c.NATS_URL,
-    logLevel: c.LOG_LEVEL,
-    mongoUrl: c.MONGO_URL,
-    dbName: databaseOf(c.MONGO_URL) ?? DEFAULT_DB,
-    jetstreamReplicas: c.JETSTREAM_REPLICAS,
+    ...readStoredServiceConfig(c, DEFAULT_DB),
     chunkSize: c.FANOUT_CHUNK_SIZE,
     chunkPauseMs: c.FANOUT_CHUNK_PAUSE_MS,
     maxAttempts: c.WORKERS_MAX_ATTEMPTS,
     maxAckPending: c.WORKERS_MAX_ACK_PENDING,
     ackWaitMs: c.WORKERS_ACK_WAIT_MS,
-    metricsPort: c.METRICS_PORT,
-    metricsHost: c.METRICS_HOST,
   };
 }
