@@ -15,6 +15,8 @@ declare module 'autocannon' {
       timeout?: number;
       pipelining?: number;
       workers?: number;
+      /** Sent with every request. */
+      headers?: Record<string, string>;
     }
 
     interface Histogram {

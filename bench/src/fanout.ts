@@ -65,6 +65,7 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
       if (service === 'workers') fannedOut.read(line);
     },
   });
+  authorization = `Bearer ${stack.token({ sub: 'bench', orgs: [], role: 'service' }, { expiresInS: 3_600 })}`;
   const client = new MongoClient(stack.mongoUrl, { retryWrites: false });
   try {
     await client.connect();
@@ -140,12 +141,14 @@ class FanoutWatch {
   }
 }
 
+/** The directory system (admin routes) and the push are a service's: the bench plays the backend. */
+let authorization = '';
+
 async function request(url: string, method: string, body?: unknown) {
   const response = await fetch(url, {
     method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };

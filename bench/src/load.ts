@@ -43,9 +43,12 @@ function positiveNumber(env: Record<string, string | undefined>, name: string, f
   return value;
 }
 
+/** Request headers every request of a run carries (a bearer token, say). */
+export type Headers = Record<string, string>;
+
 /** A warm-up run whose figures are thrown away. */
-export async function warmUp(url: string, options: LoadOptions): Promise<void> {
-  await cannon(url, options.connections, options.warmupS);
+export async function warmUp(url: string, options: LoadOptions, headers: Headers = {}): Promise<void> {
+  await cannon(url, options.connections, options.warmupS, headers);
 }
 
 /**
@@ -53,10 +56,10 @@ export async function warmUp(url: string, options: LoadOptions): Promise<void> {
  * that way its `response` events reach us and latency percentiles keep sub-millisecond resolution,
  * where autocannon's own histogram rounds to whole milliseconds.
  */
-export async function drive(url: string, options: LoadOptions): Promise<LoadResult> {
+export async function drive(url: string, options: LoadOptions, headers: Headers = {}): Promise<LoadResult> {
   // Microseconds: perf_hooks histograms hold integers.
   const latencyUs = createHistogram();
-  const result = await cannon(url, options.connections, options.durationS, (status, ms) => {
+  const result = await cannon(url, options.connections, options.durationS, headers, (status, ms) => {
     if (status >= 200 && status < 300) latencyUs.record(Math.max(1, Math.round(ms * 1000)));
   });
   const statusCodes: Record<string, number> = {};
@@ -80,10 +83,11 @@ function cannon(
   url: string,
   connections: number,
   durationS: number,
+  headers: Headers,
   onResponse?: (status: number, ms: number) => void,
 ): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: durationS }, (error, result) =>
+    const instance = autocannon({ url, connections, duration: durationS, headers }, (error, result) =>
       error ? reject(error) : resolve(result),
     );
     if (onResponse) {

@@ -1,5 +1,5 @@
 import { type MachineCpu, readCpuMs, readMachineCpu } from './cpu.js';
-import { drive, type LoadOptions, warmUp } from './load.js';
+import { drive, type Headers, type LoadOptions, warmUp } from './load.js';
 import { sampleRss } from './rss.js';
 import type { ProcessFigures, Run } from './suite.js';
 
@@ -20,15 +20,16 @@ export async function measure(
   url: string,
   servers: readonly WatchedProcess[],
   options: LoadOptions,
+  headers: Headers = {},
 ): Promise<Run> {
-  await warmUp(url, options);
+  await warmUp(url, options, headers);
   const watched = [...servers, { name: 'load generator (bench)', pid: process.pid }];
   const pids = watched.map((p) => p.pid);
   const machineBefore = readMachineCpu();
   const cpuBefore = pids.map(readCpuMs);
   const sampler = sampleRss(pids);
   const started = performance.now();
-  const load = await drive(url, options);
+  const load = await drive(url, options, headers);
   const wallMs = performance.now() - started;
   const peaks = sampler.stop();
   const cpuAfter = pids.map(readCpuMs);

@@ -60,5 +60,6 @@ export function renderSuite(result: SuiteResult, load: LoadOptions): string {
     ['left', 'right', 'left', 'left'],
   );
   const errors = result.errors.length > 0 ? `\nERRORS\n${result.errors.map((e) => `  ${e}`).join('\n')}` : '';
-  return `${title}\n\n${runs}\n\n${processes}\n\n${checks}${errors}\n`;
+  const notes = (result.notes ?? []).map((note) => `\nnote: ${note}`).join('');
+  return `${title}${notes}\n\n${runs}\n\n${processes}\n\n${checks}${errors}\n`;
 }

@@ -43,6 +43,8 @@ export interface SuiteResult {
   suite: string;
   runs: Run[];
   checks: Check[];
+  /** One-line remarks printed under the title: what the targets do differently, say. */
+  notes?: string[];
   /** Failures that make the benchmark meaningless (wrong answers, non-2xx, errors): exit non-zero. */
   errors: string[];
 }

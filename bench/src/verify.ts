@@ -13,9 +13,13 @@ export interface LoginCase {
  * node:crypto and not with the service's own functions, so a bug there cannot agree with itself.
  * Fast wrong answers are not a result: any difference throws.
  */
-export async function verifyLoginSignature(baseUrl: string, login: LoginCase): Promise<void> {
+export async function verifyLoginSignature(
+  baseUrl: string,
+  login: LoginCase,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const url = `${baseUrl}/signature/login/${encodeURIComponent(login.appId)}/${encodeURIComponent(login.clientId)}`;
-  const response = await fetch(url);
+  const response = await fetch(url, { headers });
   const text = await response.text();
   const fail = (why: string): never => {
     throw new Error(`GET ${url}: ${why} (status ${response.status}, body ${text.slice(0, 300)})`);

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, isErrorCode, REQUEST_ID_HEADER } from '@im/contracts';
+import { AppError, CALLER_HEADER, ErrorCode, isErrorCode, REQUEST_ID_HEADER } from '@im/contracts';
 import {
   createInbox,
   headers,
@@ -11,6 +11,11 @@ import { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER } from './service-error
 export interface RequestClientOptions {
   /** How long a request may wait for its reply before it fails as an upstream timeout. */
   timeoutMs: number;
+  /**
+   * The `Im-Caller` header (see `encodeCaller`) of requests that name none: an internal client
+   * sets its own service identity here; the gateway passes each HTTP caller per request instead.
+   */
+  caller?: string;
 }
 
 /** The raw reply: JSON bytes the caller may forward without parsing. */
@@ -21,6 +26,7 @@ interface Outgoing {
   payload: Uint8Array;
   token: string;
   requestId: string | undefined;
+  caller: string | undefined;
 }
 
 interface Pending {
@@ -42,6 +48,7 @@ export class RequestClient {
   readonly #nc: NatsConnection;
   readonly #timeoutMs: number;
   readonly #prefix: string;
+  readonly #caller: string | undefined;
   readonly #pending = new Map<string, Pending>();
   readonly #sub: Subscription;
   readonly #sweeper: NodeJS.Timeout;
@@ -49,9 +56,10 @@ export class RequestClient {
   #outgoing: Outgoing[] = [];
   #flushScheduled = false;
 
-  constructor(nc: NatsConnection, { timeoutMs }: RequestClientOptions) {
+  constructor(nc: NatsConnection, { timeoutMs, caller }: RequestClientOptions) {
     this.#nc = nc;
     this.#timeoutMs = timeoutMs;
+    this.#caller = caller;
     this.#prefix = `${createInbox()}.`;
     this.#sub = nc.subscribe(`${this.#prefix}*`, { callback: (_err, msg) => this.#onReply(msg) });
     const tick = Math.max(10, Math.min(250, Math.floor(timeoutMs / 10)));
@@ -59,8 +67,12 @@ export class RequestClient {
     this.#sweeper.unref();
   }
 
-  /** Sends `payload` (JSON bytes) and resolves with the reply's bytes, or rejects with an AppError. */
-  request(subject: string, payload: Uint8Array, requestId?: string): Promise<ReplyBytes> {
+  /**
+   * Sends `payload` (JSON bytes) and resolves with the reply's bytes, or rejects with an AppError.
+   * `caller` is the `Im-Caller` header value, already encoded: the gateway encodes each verified
+   * token once, not once per request.
+   */
+  request(subject: string, payload: Uint8Array, requestId?: string, caller?: string): Promise<ReplyBytes> {
     if (this.#nc.isClosed() || this.#nc.isDraining()) {
       return Promise.reject(unavailable(subject, 'the message bus connection is closed'));
     }
@@ -68,7 +80,7 @@ export class RequestClient {
     const promise = new Promise<ReplyBytes>((resolve, reject) => {
       this.#pending.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs, subject });
     });
-    this.#outgoing.push({ subject, payload, token, requestId });
+    this.#outgoing.push({ subject, payload, token, requestId, caller: caller ?? this.#caller });
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#publishQueued);
@@ -86,9 +98,10 @@ export class RequestClient {
     this.#flushScheduled = false;
     const batch = this.#outgoing;
     this.#outgoing = [];
-    for (const { subject, payload, token, requestId } of batch) {
+    for (const { subject, payload, token, requestId, caller } of batch) {
       const h = headers();
       if (requestId) h.set(REQUEST_ID_HEADER, requestId);
+      if (caller) h.set(CALLER_HEADER, caller);
       try {
         this.#nc.publish(subject, payload, { reply: this.#prefix + token, headers: h });
       } catch (error) {

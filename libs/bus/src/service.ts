@@ -1,13 +1,26 @@
-import { AppError, compileValidator, ErrorCode, invalidParameter, REQUEST_ID_HEADER } from '@im/contracts';
+import {
+  AppError,
+  type Caller,
+  compileValidator,
+  ErrorCode,
+  invalidParameter,
+  REQUEST_ID_HEADER,
+} from '@im/contracts';
 import type { Logger } from '@im/log';
 import { handlerDuration, handlerErrors } from '@im/metrics';
 import { type Service, type ServiceMsg, Svcm } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { callerOf } from './caller.js';
 import { InFlight } from './in-flight.js';
 
 export interface HandlerContext {
   requestId: string;
+  /**
+   * Who asks: the caller the gateway verified, or the internal service that sent the request.
+   * Every endpoint needs one; a request without it is refused (401) before the handler runs.
+   */
+  caller: Caller;
   /** A child logger carrying the request id. */
   log: Logger;
 }
@@ -80,6 +93,7 @@ async function answer(
   const ctx = new Context(requestId, msg.subject, log);
   const started = performance.now();
   try {
+    ctx.caller = callerOf(msg.headers);
     const result = await run(parseJson(msg.data), ctx);
     msg.respond(JSON.stringify(result ?? {}));
     handlerDuration.observe({ subject: msg.subject, outcome: 'ok' }, (performance.now() - started) / 1000);
@@ -95,6 +109,8 @@ async function answer(
 /** The request's logger is built only when a handler logs: most requests never do. */
 class Context implements HandlerContext {
   #log: Logger | undefined;
+  /** Set before the handler runs; a request without a caller never reaches it. */
+  caller!: Caller;
 
   constructor(
     readonly requestId: string,
@@ -103,7 +119,12 @@ class Context implements HandlerContext {
   ) {}
 
   get log(): Logger {
-    this.#log ??= this.parent.child({ reqId: this.requestId, subject: this.subject });
+    // The caller's id goes on every line a handler writes: who did what is the first audit question.
+    this.#log ??= this.parent.child({
+      reqId: this.requestId,
+      subject: this.subject,
+      caller: this.caller?.sub,
+    });
     return this.#log;
   }
 }

@@ -1,3 +1,4 @@
+export * from './auth.js';
 export * from './broadcast.js';
 export * from './directory-classes.js';
 export * from './directory-users.js';

@@ -10,7 +10,8 @@ export { type ChildHandle, type StartProcessOptions, startProcess } from './proc
 export { isReadyLogLine, type ReadyCheck } from './ready.js';
 export { repoRoot } from './repo-root.js';
 export { type Stack, type StackOptions, startStack } from './stack.js';
-export { GATEWAY, STACK_SERVICES, type StackService } from './stack-services.js';
+export { GATEWAY, GATEWAY_NODE_ARGS, STACK_SERVICES, type StackService } from './stack-services.js';
 export { readStreamMessages, type StreamMessage } from './stream-messages.js';
 export { makeTempDir, removeTempDir } from './temp-dir.js';
+export { bearer, type MintOptions, mintToken, newAuthSecret, type TokenClaims } from './tokens.js';
 export { pollUntil, sleep, tcpReachable } from './wait.js';

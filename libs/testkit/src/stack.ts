@@ -6,6 +6,7 @@ import { startNats } from './nats.js';
 import { type ChildHandle, startProcess } from './process.js';
 import { repoRoot } from './repo-root.js';
 import { GATEWAY, STACK_SERVICES, type StackService } from './stack-services.js';
+import { type MintOptions, mintToken, newAuthSecret, type TokenClaims } from './tokens.js';
 
 export interface StackOptions {
   /** `source` runs src/main.ts through tsx (no build needed); `dist` runs the built dist/main.js. */
@@ -36,6 +37,11 @@ export interface Stack {
   processes: Record<string, ChildHandle>;
   /** Each process's Prometheus endpoint, by service name. */
   metricsUrls: Record<string, string>;
+  /**
+   * A token the gateway accepts (HS256 with the stack's AUTH_JWT_SECRET: a random one per stack
+   * unless the caller gave one). Throws when the caller configured other keys instead.
+   */
+  token(claims: TokenClaims, options?: MintOptions): string;
   /** Stops the services in reverse start order (gateway first), then the servers it started. */
   stop(): Promise<void>;
 }
@@ -67,15 +73,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // The gateway forwards to the others: whatever order the list has, it starts last.
     services.sort((a, b) => Number(a.name === GATEWAY) - Number(b.name === GATEWAY));
     const metricsUrls: Record<string, string> = {};
+    const auth = gatewayAuth(options);
     for (const service of services) {
       const dir = resolve(root, service.dir);
       // The gateway serves /metrics on its own port; every other process gets a port of its own.
       const metricsPort = service.name === GATEWAY ? port : await freePort();
       metricsUrls[service.name] = `http://127.0.0.1:${metricsPort}/metrics`;
-      const entry =
-        options.mode === 'dist'
+      const entry = [
+        ...(service.nodeArgs ?? []),
+        ...(options.mode === 'dist'
           ? [resolve(dir, 'dist/main.js')]
-          : ['--conditions=@im/source', '--import', 'tsx', resolve(dir, 'src/main.ts')];
+          : ['--conditions=@im/source', '--import', 'tsx', resolve(dir, 'src/main.ts')]),
+      ];
       const child = await startProcess({
         name: service.name,
         command: process.execPath,
@@ -87,7 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           MONGO_URL: mongoUrl,
           LOG_LEVEL: options.logLevel ?? 'info',
           ...(service.name === GATEWAY
-            ? { PORT: String(port), HOST: '127.0.0.1' }
+            ? { PORT: String(port), HOST: '127.0.0.1', ...auth.env }
             : { METRICS_PORT: String(metricsPort) }),
           ...options.env,
           ...options.serviceEnv?.[service.name],
@@ -98,11 +107,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       processes[service.name] = child;
       teardown.push(() => child.stop());
     }
-    return { gatewayUrl: `http://127.0.0.1:${port}`, natsUrl, mongoUrl, processes, metricsUrls, stop };
+    const token = (claims: TokenClaims, mint?: MintOptions) => {
+      if (auth.secret === undefined) {
+        throw new Error("stack.token: the gateway has keys of the caller's own; mint tokens with them");
+      }
+      return mintToken(auth.secret, claims, mint);
+    };
+    return { gatewayUrl: `http://127.0.0.1:${port}`, natsUrl, mongoUrl, processes, metricsUrls, token, stop };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
+}
+
+const KEY_VARIABLES = [
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_SECRET_FILE',
+  'AUTH_JWT_PUBLIC_KEY_FILE',
+  'AUTH_JWKS_FILE',
+];
+
+/**
+ * The gateway's token keys: the caller's when it set any, else a fresh random secret (every stack
+ * its own, so a token minted for one stack is refused by another).
+ */
+function gatewayAuth(options: StackOptions): { env: Record<string, string>; secret: string | undefined } {
+  const given = { ...options.env, ...options.serviceEnv?.[GATEWAY] };
+  if (KEY_VARIABLES.some((name) => given[name])) return { env: {}, secret: given.AUTH_JWT_SECRET };
+  const secret = newAuthSecret();
+  return { env: { AUTH_JWT_SECRET: secret }, secret };
 }
 
 /** Registers a started server's stop() for teardown and hands the server back. */

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,13 @@ describe('startStack', () => {
       SHARED: 'everyone',
     });
     expect(seen.OWN).toBeUndefined();
+    // The gateway gets a token secret of its own, and stack.token() mints with it.
+    expect(seen.AUTH_JWT_SECRET).toMatch(/^[0-9a-f]{96}$/);
+    const [head, body, signature] = stack.token({ sub: 'c1', role: 'user' }).split('.');
+    const expected = createHmac('sha256', seen.AUTH_JWT_SECRET!)
+      .update(`${head}.${body}`)
+      .digest('base64url');
+    expect(signature).toBe(expected);
     expect(stack.mongoUrl).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/stack_/);
 
     const nc = await connect({ servers: stack.natsUrl });

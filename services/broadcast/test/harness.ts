@@ -1,5 +1,5 @@
 import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
-import { DirectoryClassSubjects, Streams } from '@im/contracts';
+import { DirectoryClassSubjects, encodeCaller, Streams } from '@im/contracts';
 import { EventPublisher, ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import { connectMongo, type MongoStore } from '@im/store';
@@ -15,6 +15,9 @@ import { type RunningFanout, startFanout } from '@im/workers';
 import { type RunningBroadcast, startBroadcastService } from '../src/service.js';
 
 export const silentLog = createLogger({ name: 'test', level: 'silent' });
+
+/** Requests here come as an internal service would send them; authorization has its own tests. */
+export const SERVICE_CALLER = encodeCaller({ sub: 'svc-broadcast-test', orgs: [], role: 'service' });
 
 export interface Harness {
   nats: NatsHandle;
@@ -68,7 +71,7 @@ export async function startHarness(): Promise<Harness> {
       ackWaitMs: 10_000,
     },
   });
-  const client = new RequestClient(nc, { timeoutMs: 10_000 });
+  const client = new RequestClient(nc, { timeoutMs: 10_000, caller: SERVICE_CALLER });
   return {
     nats,
     mongo,

@@ -1,5 +1,6 @@
-import { CommonConfig, loadConfig } from '@im/config';
+import { CommonConfig, ConfigError, loadConfig } from '@im/config';
 import { Type } from '@sinclair/typebox';
+import { type AuthSettings, readAuthKeys } from './auth/keys.js';
 
 const Schema = Type.Object({
   ...CommonConfig,
@@ -13,6 +14,17 @@ const Schema = Type.Object({
   SHUTDOWN_DELAY_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
   /** JetStream replicas for the streams this process creates: 1 on one server, 3 on a cluster. */
   JETSTREAM_REPLICAS: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
+  /** When set, tokens must carry this `iss` / `aud` (keys: see auth/keys.ts). */
+  AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Requests per caller (or per address, without a token) per window; signatures have their own, tighter. */
+  RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),
+  SIGNATURE_RATE_LIMIT_MAX: Type.Integer({ default: 120, minimum: 1 }),
+  /** Browser origins allowed to call the API, comma-separated (`https://app.example.com`); none by default. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  /** Proxies in front of the gateway whose X-Forwarded-For is believed: the client address of rate limits. */
+  TRUST_PROXY: Type.Integer({ default: 0, minimum: 0, maximum: 10 }),
 });
 
 export interface GatewayConfig {
@@ -24,6 +36,16 @@ export interface GatewayConfig {
   bodyLimit: number;
   jetstreamReplicas: number;
   shutdownDelayMs: number;
+  auth: AuthSettings;
+  rateLimit: RateLimitSettings;
+  corsOrigins: string[];
+  trustProxy: number;
+}
+
+export interface RateLimitSettings {
+  max: number;
+  windowMs: number;
+  signatureMax: number;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -37,5 +59,39 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: c.BODY_LIMIT,
     jetstreamReplicas: c.JETSTREAM_REPLICAS,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
+    auth: {
+      keys: readAuthKeys(env),
+      ...(c.AUTH_JWT_ISSUER ? { issuer: c.AUTH_JWT_ISSUER } : {}),
+      ...(c.AUTH_JWT_AUDIENCE ? { audience: c.AUTH_JWT_AUDIENCE } : {}),
+    },
+    rateLimit: {
+      max: c.RATE_LIMIT_MAX,
+      windowMs: c.RATE_LIMIT_WINDOW_MS,
+      signatureMax: c.SIGNATURE_RATE_LIMIT_MAX,
+    },
+    corsOrigins: parseOrigins(c.CORS_ORIGINS),
+    trustProxy: c.TRUST_PROXY,
   };
+}
+
+/** `https://a.example, http://localhost:5173` → exact origins; `*` would defeat the allow-list. */
+export function parseOrigins(list: string): string[] {
+  const origins = list
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+      throw new ConfigError(
+        `CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com (no path, no *)`,
+      );
+    }
+  }
+  return origins;
 }

@@ -13,7 +13,12 @@ export async function forward(
   payload: unknown,
   status = 200,
 ): Promise<void> {
-  const bytes = await request.server.bus.request(subject, Buffer.from(JSON.stringify(payload)), request.id);
+  const bytes = await request.server.bus.request(
+    subject,
+    Buffer.from(JSON.stringify(payload)),
+    request.id,
+    request.callerHeader,
+  );
   if (request.server.draining) reply.header('connection', 'close');
   reply
     .code(status)

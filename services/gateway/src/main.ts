@@ -15,6 +15,10 @@ await runMain('gateway', async () => {
     requestTimeoutMs: config.requestTimeoutMs,
     bodyLimit: config.bodyLimit,
     jetstreamReplicas: config.jetstreamReplicas,
+    auth: config.auth,
+    rateLimit: config.rateLimit,
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
   });
   await server.listen({ host: config.host, port: config.port });
   onShutdown(log, async () => {

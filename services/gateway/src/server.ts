@@ -5,6 +5,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import Fastify, { LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { app } from './app.js';
+import type { AuthSettings } from './auth/keys.js';
+import type { RateLimitSettings } from './config.js';
 
 /**
  * Request ids for calls that bring none: a random per-process prefix and a counter, unique across
@@ -20,7 +22,17 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   bodyLimit: number;
   jetstreamReplicas?: number;
+  /** The keys tokens are verified with: required, there is no unauthenticated gateway. */
+  auth: AuthSettings;
+  rateLimit?: RateLimitSettings;
+  /** Browser origins allowed (CORS); none by default. */
+  corsOrigins?: string[];
+  /** Proxies in front whose X-Forwarded-For is believed (0: none). */
+  trustProxy?: number;
 }
+
+/** Generous enough for a person and a test run; production sets its own (RATE_LIMIT_*). */
+export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 600, windowMs: 60_000, signatureMax: 120 };
 
 /** The Fastify instance with its process-level settings; shared by `main.ts` and the tests. */
 export async function buildServer({
@@ -29,6 +41,10 @@ export async function buildServer({
   requestTimeoutMs,
   bodyLimit,
   jetstreamReplicas = 1,
+  auth,
+  rateLimit = DEFAULT_RATE_LIMIT,
+  corsOrigins = [],
+  trustProxy = 0,
 }: ServerOptions) {
   const server = Fastify({
     loggerInstance: log,
@@ -48,8 +64,13 @@ export async function buildServer({
     // the listener closed whose request is still on its way (closing "idle" ones would reset it).
     forceCloseConnections: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
+    // A field the schema does not know is a 400 naming it (`?page[$gt]=1`), never silently dropped:
+    // an operator smuggled into an unexpected key must not look like an accepted request.
+    ajv: { customOptions: { removeAdditional: false } },
+    // Behind proxies, the client's address (the key of per-address rate limits) is in X-Forwarded-For.
+    trustProxy: trustProxy > 0 ? (_address: string, hop: number) => hop < trustProxy : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Not encapsulated (fastify-plugin): the process needs the app's decorators, e.g. beginDraining.
-  await server.register(fp(app), { nc, requestTimeoutMs, jetstreamReplicas });
+  await server.register(fp(app), { nc, requestTimeoutMs, jetstreamReplicas, auth, rateLimit, corsOrigins });
   return server;
 }

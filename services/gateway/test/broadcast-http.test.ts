@@ -3,7 +3,14 @@ import { connectMongo, type MongoStore } from '@im/store';
 import { type MongoHandle, pollUntil, startMongo, uniqueDbName } from '@im/testkit';
 import { startFanout } from '@im/workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, silentLog, startGatewayHarness } from './helpers.js';
+import {
+  type Claims,
+  type GatewayHarness,
+  orgAdmin,
+  service,
+  silentLog,
+  startGatewayHarness,
+} from './helpers.js';
 
 let h: GatewayHarness;
 let mongo: MongoHandle;
@@ -50,15 +57,23 @@ afterAll(async () => {
   await mongo?.stop();
 });
 
-async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, form = false) {
+/** Classes here belong to organization 3; the directory (admin routes) is a service. */
+const TEACHER = orgAdmin('t3', 3);
+const DIRECTORY = service('directory');
+
+async function send(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  form = false,
+  as: Claims = url.startsWith('/im/admin/') ? DIRECTORY : TEACHER,
+) {
+  const auth = h.auth.as(as);
   const res = await h.gateway.inject({
     method,
     url,
-    ...(payload === undefined
-      ? {}
-      : form
-        ? { payload: payload as string, headers: { 'content-type': 'application/x-www-form-urlencoded' } }
-        : { payload: payload as object }),
+    headers: form ? { ...auth, 'content-type': 'application/x-www-form-urlencoded' } : auth,
+    ...(payload === undefined ? {} : { payload: payload as object | string }),
   });
   return { status: res.statusCode, body: res.body ? res.json() : undefined };
 }
@@ -223,7 +238,10 @@ describe('read endpoints', () => {
     });
     expect(pushes.body.data[0].student_uids).toHaveLength(40);
 
-    const notes = await send('GET', '/im/user/g30-7/notifications');
+    const notes = await send('GET', '/im/user/g30-7/notifications', undefined, false, {
+      sub: 'g30-7',
+      role: 'user',
+    });
     expect(notes.status).toBe(200);
     expect(notes.body).toMatchObject({
       total_count: 1,
@@ -233,7 +251,10 @@ describe('read endpoints', () => {
 
   it('answers 404 for an unknown class and 400 for bad paging', async () => {
     expect((await send('GET', '/im/class/55555/pushes')).status).toBe(404);
-    const bad = await send('GET', '/im/user/u1/notifications?per_page=0');
+    const bad = await send('GET', '/im/user/u1/notifications?per_page=0', undefined, false, {
+      sub: 'u1',
+      role: 'user',
+    });
     expect(bad).toMatchObject({
       status: 400,
       body: {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { AppKeys, startSignatureService } from '@im/signature-service';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, silentLog, startGatewayHarness } from './helpers.js';
+import { type GatewayHarness, silentLog, startGatewayHarness, user } from './helpers.js';
 
 // The API docs page as a person sees it: real headless Chromium (Debian's `chromium`, installed
 // by .ci/run). Without it, the test is skipped on a developer machine and fails in CI.
@@ -66,9 +66,16 @@ describe.skipIf(!haveChromium && !process.env.CI)('the /docs page in Chromium', 
     await page.close();
   });
 
-  it('runs a login signature through "Try it out"', async () => {
+  it('runs a login signature through "Try it out", with a token given to "Authorize"', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/docs`);
+    await page.locator('.opblock').first().waitFor();
+    // As a person would: the page's Authorize button, the bearerAuth field, Authorize, Close.
+    await page.getByRole('button', { name: 'Authorize' }).first().click();
+    const dialog = page.locator('.dialog-ux');
+    await dialog.getByLabel('auth-bearer-value').fill(h.auth.token(user('c565', 1)));
+    await dialog.getByRole('button', { name: 'Apply credentials' }).click();
+    await dialog.getByRole('button', { name: 'Close' }).click();
     const block = page.locator('.opblock', {
       has: page.locator('.opblock-summary-path[data-path="/signature/login/{app_id}/{client_id}"]'),
     });

@@ -41,9 +41,11 @@ function sum(samples: Samples, metric: string, labels: Record<string, string> = 
 }
 
 async function call(method: string, path: string, body?: unknown) {
+  // A service may call every endpoint (who may do what is auth-matrix.test.ts's business).
+  const authorization = `Bearer ${stack.token({ sub: 'svc-metrics', role: 'service' })}`;
   const res = await fetch(`${stack.gatewayUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? { authorization } : { authorization, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
@@ -83,10 +85,10 @@ describe('metrics of every process', () => {
     ).toBe(202);
     // The class reaches the broadcast service's projection through JetStream, a moment later.
     let pushed = 0;
-    await pollUntil(
-      async () => (pushed = (await call('POST', '/im/org/77/message', { message: 'hi' })).status) === 201,
-      Date.now() + 15_000,
-    );
+    await pollUntil(async () => {
+      pushed = (await call('POST', '/im/org/77/message', { message: 'hi' })).status;
+      return pushed === 201;
+    }, Date.now() + 15_000);
     expect(pushed).toBe(201);
     await pollUntil(
       async () => ((await call('GET', '/im/user/s3/notifications')).body.total_count as number) === 1,

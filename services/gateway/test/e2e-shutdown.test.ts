@@ -1,4 +1,4 @@
-import { GATEWAY, type Stack, sleep, startStack } from '@im/testkit';
+import { bearer, GATEWAY, type Stack, sleep, startStack } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // SIGTERM under load: a process stops taking new work, finishes what it accepted, drains NATS and
@@ -18,7 +18,13 @@ beforeAll(async () => {
       { name: 'signature-2', dir: 'services/signature' },
       { name: GATEWAY, dir: 'services/gateway' },
     ],
-    env: { SIGNATURE_APP_KEYS: KEYS, REQUEST_TIMEOUT_MS: '3000' },
+    // Thousands of requests from one caller in a few seconds: far over the default rate limits.
+    env: {
+      SIGNATURE_APP_KEYS: KEYS,
+      REQUEST_TIMEOUT_MS: '3000',
+      RATE_LIMIT_MAX: '1000000',
+      SIGNATURE_RATE_LIMIT_MAX: '1000000',
+    },
   });
 });
 afterAll(() => stack?.stop());
@@ -31,11 +37,12 @@ interface Tally {
 /** `workers` loops of sequential GETs until `until()` is true; every outcome is counted. */
 async function load(url: string, workers: number, until: () => boolean): Promise<Tally> {
   const tally: Tally = { statuses: new Map(), errors: [] };
+  const headers = bearer(stack.token({ sub: 'u1', orgs: [1], role: 'user' }));
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (!until()) {
         try {
-          const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+          const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
           await res.arrayBuffer();
           tally.statuses.set(res.status, (tally.statuses.get(res.status) ?? 0) + 1);
           if (res.ok) successes++;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { type Stack, startStack } from '@im/testkit';
+import { bearer, type Stack, startStack } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The whole system as separate processes (nats-server, MongoDB-wire server, services, gateway)
@@ -21,7 +21,9 @@ describe('the running system', () => {
   it('is ready and signs a login over HTTP', async () => {
     const ready = await fetch(`${stack.gatewayUrl}/readyz`);
     expect(ready.status).toBe(200);
-    const res = await fetch(`${stack.gatewayUrl}/signature/login/7/c565`);
+    const res = await fetch(`${stack.gatewayUrl}/signature/login/7/c565`, {
+      headers: bearer(stack.token({ sub: 'c565', orgs: [1], role: 'user' })),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await res.json()) as { timestamp: string; nonce: string; signature: string };
@@ -33,6 +35,7 @@ describe('the running system', () => {
     await stack.processes.signature!.stop();
     const started = Date.now();
     const res = await fetch(`${stack.gatewayUrl}/signature/login/7/c565`, {
+      headers: bearer(stack.token({ sub: 'c565', orgs: [1], role: 'user' })),
       signal: AbortSignal.timeout(10_000),
     });
     expect(res.status).toBe(503);

@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupGatewayHarness, startGroupGateway } from './group-harness.js';
+import { type Claims, orgAdmin, user } from './helpers.js';
 
 /** The group endpoints over HTTP → NATS → the group service → FerretDB, as an app sees them. */
 let h: GroupGatewayHarness;
 let org = 1_000;
+/**
+ * The organizations' administrator: enough for every call here but a user's own list (who may do
+ * what is the business of auth-matrix.test.ts).
+ */
+const ADMIN = orgAdmin('head', 1, 2, 3, ...Array.from({ length: 20 }, (_, i) => 1_000 + i));
 
 beforeAll(async () => {
   h = await startGroupGateway();
@@ -17,13 +23,17 @@ async function send(
   url: string,
   body?: Json | string,
   headers = {},
+  as: Claims = ADMIN,
 ) {
   const form = typeof body === 'string';
+  const auth = h.auth.as(as);
   const res = await h.gateway.inject({
     method,
     url,
     ...(body === undefined ? {} : { payload: body }),
-    headers: form ? { 'content-type': 'application/x-www-form-urlencoded', ...headers } : headers,
+    headers: form
+      ? { 'content-type': 'application/x-www-form-urlencoded', ...auth, ...headers }
+      : { ...auth, ...headers },
   });
   return {
     status: res.statusCode,
@@ -315,12 +325,12 @@ describe('organization and user lists', () => {
     org++;
     const a = await newGroup({ member_client_ids: 'me-1:x' });
     await newGroup({ member_client_ids: 'x' });
-    const res = await send('GET', '/im/user/me-1/groups');
+    const res = await send('GET', '/im/user/me-1/groups', undefined, {}, user('me-1'));
     expect(res.status).toBe(200);
     expect(res.body.total_count).toBe(1);
     expect((res.body.data as Json[])[0]).toMatchObject({ id: a.group_id, organization_id: org });
     expectError(
-      await send('GET', '/im/user/a:b/groups'),
+      await send('GET', '/im/user/a:b/groups', undefined, {}, user('me-1')),
       400,
       1000,
       "client_id: must be 1-64 characters without ':'",

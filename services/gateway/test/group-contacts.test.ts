@@ -2,6 +2,7 @@ import { DirectoryUserSubjects, Streams } from '@im/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupGatewayHarness, startGroupGateway } from './group-harness.js';
+import { type Claims, orgAdmin, service } from './helpers.js';
 
 /**
  * Directory users through the admin endpoints: each call publishes a directory event (202), the
@@ -16,13 +17,21 @@ afterAll(() => h?.close());
 
 type Json = Record<string, unknown>;
 
+/** The directory system (admin routes) is a service; the schools' administrators do the rest. */
+const DIRECTORY = service('directory');
+const ADMIN = orgAdmin('head', 60, 61, 62);
+
 async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: Json | string) {
   const form = typeof body === 'string';
+  const as: Claims = url.startsWith('/im/admin/') ? DIRECTORY : ADMIN;
   const res = await h.gateway.inject({
     method,
     url,
     ...(body === undefined ? {} : { payload: body }),
-    ...(form ? { headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}),
+    headers: {
+      ...h.auth.as(as),
+      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
   });
   return { status: res.statusCode, body: res.json() as Json };
 }

@@ -1,4 +1,4 @@
-import { type Stack, startStack } from '@im/testkit';
+import { bearer, type Stack, startStack } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The whole system as separate processes (what `npm start` runs), group service included.
@@ -13,12 +13,18 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
+/** The school's administrator; the directory's admin routes take a service. */
 async function call(method: string, path: string, body?: unknown) {
+  const claims = path.startsWith('/im/admin/')
+    ? { sub: 'directory', role: 'service' }
+    : { sub: 'o77', orgs: [77], role: 'org_admin' };
   const res = await fetch(`${stack.gatewayUrl}${path}`, {
     method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...bearer(stack.token(claims)),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();

@@ -11,6 +11,7 @@ import {
   withDbName,
 } from '@im/testkit';
 import { buildServer } from '../src/server.js';
+import { type TestAuth, testAuth } from './helpers.js';
 
 const log = createLogger({ name: 'group-gateway-test', level: 'silent' });
 
@@ -21,6 +22,7 @@ export interface GroupGatewayHarness {
   nc: NatsConnection;
   store: MongoStore;
   gateway: Gateway;
+  auth: TestAuth;
   stopGroupService(): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,7 +45,14 @@ export async function startGroupGateway(bodyLimit = 1_048_576): Promise<GroupGat
       log,
       config: { maxMembers: 5 },
     });
-    const gateway = await buildServer({ nc: gatewayNc, log, requestTimeoutMs: 5_000, bodyLimit });
+    const auth = testAuth();
+    const gateway = await buildServer({
+      nc: gatewayNc,
+      log,
+      requestTimeoutMs: 5_000,
+      bodyLimit,
+      auth: auth.settings,
+    });
     const stopGroupService = async () => {
       await service?.stop();
       service = undefined;
@@ -53,6 +62,7 @@ export async function startGroupGateway(bodyLimit = 1_048_576): Promise<GroupGat
       nc,
       store,
       gateway,
+      auth,
       stopGroupService,
       async close() {
         await gateway.close();

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AppKeys, startSignatureService } from '@im/signature-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, silentLog, startGatewayHarness } from './helpers.js';
+import { type Claims, type GatewayHarness, silentLog, startGatewayHarness, user } from './helpers.js';
 
 const KEY = 'test-master-key';
 let h: GatewayHarness;
@@ -19,8 +19,9 @@ afterAll(() => h.close());
 /** The documented strings, built here from the reply's own fields: independent of the service's code. */
 const hmac = (message: string) => createHmac('sha1', KEY).update(message).digest('hex');
 
-async function get(url: string) {
-  const res = await h.gateway.inject({ method: 'GET', url });
+/** As the client the URL signs for (`u1` unless told): a user may only sign for itself. */
+async function get(url: string, as: Claims = user('u1')) {
+  const res = await h.gateway.inject({ method: 'GET', url, headers: h.auth.as(as) });
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 }
 
@@ -46,7 +47,7 @@ describe('signature endpoints over HTTP → NATS → service', () => {
 
   it('invite and kick sign with the action and answer conversion_id', async () => {
     for (const action of ['invite', 'kick']) {
-      const { status, body } = await get(`/signature/${action}/1/u2/conv9/5:4:6`);
+      const { status, body } = await get(`/signature/${action}/1/u2/conv9/5:4:6`, user('u2'));
       expect(status).toBe(200);
       expect(body).toMatchObject({
         action,
@@ -60,7 +61,7 @@ describe('signature endpoints over HTTP → NATS → service', () => {
 
   it('invite without members is the join case, with or without the trailing slash', async () => {
     for (const url of ['/signature/invite/1/u2/conv9', '/signature/invite/1/u2/conv9/']) {
-      const { status, body } = await get(url);
+      const { status, body } = await get(url, user('u2'));
       expect(status).toBe(200);
       expect(body.sorted_member_ids).toBe('');
       expect(body.signature).toBe(hmac(`1:u2:conv9::${body.timestamp}:${body.nonce}:invite`));
@@ -98,7 +99,11 @@ describe('bad input', () => {
     const missing = await get('/signature/nothing/1/u1');
     expect(missing.status).toBe(404);
     expect(missing.body.error_code).toBe(1001);
-    const wrong = await h.gateway.inject({ method: 'POST', url: '/signature/login/1/u1' });
+    const wrong = await h.gateway.inject({
+      method: 'POST',
+      url: '/signature/login/1/u1',
+      headers: h.auth.as(user('u1')),
+    });
     expect(wrong.statusCode).toBe(405);
     expect(wrong.headers.allow).toBe('GET');
     expect(wrong.json().error_code).toBe(1010);
@@ -108,7 +113,7 @@ describe('bad input', () => {
     const res = await h.gateway.inject({
       method: 'GET',
       url: '/signature/login/1/u1',
-      headers: { 'x-request-id': 'abc-123' },
+      headers: { 'x-request-id': 'abc-123', ...h.auth.as(user('u1')) },
     });
     expect(res.headers['x-request-id']).toBe('abc-123');
   });

@@ -11,7 +11,7 @@ import {
 import { type ChildHandle, repoRoot, startProcess } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_OUTBOX } from '../src/service.js';
-import { eventually, type GroupHarness, startGroupHarness } from './harness.js';
+import { eventually, type GroupHarness, SERVICE_CALLER, startGroupHarness } from './harness.js';
 
 /**
  * The group service as its own process, killed (SIGKILL, by the test-only fault switch) after it
@@ -24,7 +24,7 @@ let client: RequestClient;
 
 beforeAll(async () => {
   h = await startGroupHarness(null); // servers and a database; the service runs as a child process
-  client = new RequestClient(h.nc, { timeoutMs: 3_000 });
+  client = new RequestClient(h.nc, { timeoutMs: 3_000, caller: SERVICE_CALLER });
 });
 afterAll(async () => {
   client?.close();

@@ -1,5 +1,5 @@
 import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
-import { type AppError, Streams } from '@im/contracts';
+import { type AppError, type Caller, encodeCaller, Streams } from '@im/contracts';
 import { createLogger } from '@im/log';
 import { connectMongo, type MongoStore } from '@im/store';
 import {
@@ -14,6 +14,10 @@ import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { type GroupSettings, type RunningGroupService, startGroupService } from '../src/service.js';
 
 export const testLog = createLogger({ name: 'group-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Requests here come as an internal service would send them; authorization has its own tests. */
+export const TEST_SERVICE: Caller = { sub: 'svc-group-test', orgs: [], role: 'service' };
+export const SERVICE_CALLER = encodeCaller(TEST_SERVICE);
 
 export interface StreamEvent {
   seq: number;
@@ -31,8 +35,11 @@ export interface GroupHarness {
   nc: NatsConnection;
   jsm: JetStreamManager;
   service: RunningGroupService | undefined;
-  /** A request as the gateway sends it: resolves with the parsed reply, rejects with an AppError. */
-  call<T = Record<string, unknown>>(subject: string, payload: unknown): Promise<T>;
+  /**
+   * A request as the gateway sends it (as a service, unless `caller` says who): resolves with the
+   * parsed reply, rejects with an AppError.
+   */
+  call<T = Record<string, unknown>>(subject: string, payload: unknown, caller?: Caller): Promise<T>;
   /** The error a request ends with (fails the test if it succeeds). */
   failure(subject: string, payload: unknown): Promise<AppError>;
   startService(config?: Partial<GroupSettings>): Promise<RunningGroupService>;
@@ -51,7 +58,7 @@ export async function startGroupHarness(
   const store = await connectMongo(mongoUrl, 'group-test');
   const nc = await connectBus({ servers: nats.url, name: 'group-test', log: testLog });
   const jsm = await jetstreamManager(nc);
-  const client = new RequestClient(nc, { timeoutMs: 20_000 });
+  const client = new RequestClient(nc, { timeoutMs: 20_000, caller: SERVICE_CALLER });
   const decoder = new TextDecoder();
 
   const h: GroupHarness = {
@@ -62,8 +69,9 @@ export async function startGroupHarness(
     nc,
     jsm,
     service: undefined,
-    async call<T>(subject: string, payload: unknown): Promise<T> {
-      const bytes = await client.request(subject, Buffer.from(JSON.stringify(payload)));
+    async call<T>(subject: string, payload: unknown, caller?: Caller): Promise<T> {
+      const as = caller && encodeCaller(caller);
+      const bytes = await client.request(subject, Buffer.from(JSON.stringify(payload)), undefined, as);
       return JSON.parse(decoder.decode(bytes)) as T;
     },
     async failure(subject, payload) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
-import { AppError, BroadcastSubjects, DirectoryClassSubjects, Streams } from '@im/contracts';
+import { AppError, BroadcastSubjects, DirectoryClassSubjects, encodeCaller, Streams } from '@im/contracts';
 import { EventPublisher, ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import {
@@ -25,6 +25,9 @@ import { CLASS_MESSAGES_DURABLE } from '../src/fanout.js';
  * has its own database, as in production; the broadcast service reads deliveries from the workers'.
  */
 const log = createLogger({ name: 'crash-test', level: 'silent' });
+
+/** The tests push as an internal service would. */
+export const SERVICE_CALLER = encodeCaller({ sub: 'svc-crash-test', orgs: [], role: 'service' });
 
 export interface CrashWorld {
   nats: NatsHandle;
@@ -51,7 +54,7 @@ export async function startWorld(): Promise<CrashWorld> {
   const nc = await connectBus({ servers: nats.url, name: 'crash-test', log });
   const jet = await openJetStream(nc);
   await ensureStream(jet.jsm, Streams.directory);
-  const requests = new RequestClient(nc, { timeoutMs: 8_000 });
+  const requests = new RequestClient(nc, { timeoutMs: 8_000, caller: SERVICE_CALLER });
   const processes: ChildHandle[] = [];
   return {
     nats,

@@ -7,6 +7,7 @@ import {
   createClass,
   expectAllDeliveredOnce,
   push,
+  SERVICE_CALLER,
   startBroadcast,
   startWorkers,
   startWorld,
@@ -30,7 +31,7 @@ describe('crash 2: the broadcast service dies between recording the push and pub
     await createClass(world, 2, uids);
 
     // No answer will come (the service dies mid-request): no need to wait the usual timeout.
-    const impatient = new RequestClient(world.nc, { timeoutMs: 2_000 });
+    const impatient = new RequestClient(world.nc, { timeoutMs: 2_000, caller: SERVICE_CALLER });
     const outcome = await push(world, 2, impatient);
     impatient.close();
     expect(outcome).toMatchObject({ ok: false, code: ErrorCode.UpstreamTimeout });

@@ -5,14 +5,24 @@
  */
 import { join } from 'node:path';
 import { ensureDevAppKeys } from '../dev-app-keys.js';
+import { DEV_AUTH_SECRET_FILE, DEV_CALLERS, ensureDevAuthSecret, mintingSecret } from '../dev-auth.js';
 import { isPortFree } from '../free-port.js';
 import { type LocalServers, startLocalServers } from '../local-servers.js';
 import { repoRoot } from '../repo-root.js';
 import { type Stack, startStack } from '../stack.js';
+import { mintToken } from '../tokens.js';
 
 const root = repoRoot();
 const dataDir = join(root, '.data');
 const port = Number(process.env.PORT ?? 3000);
+
+const AUTH_VARIABLES = [
+  'AUTH_JWT_SECRET',
+  'AUTH_JWT_SECRET_FILE',
+  'AUTH_JWT_PUBLIC_KEY_FILE',
+  'AUTH_JWKS_FILE',
+];
+const DEV_TOKEN_TTL_S = 24 * 3_600;
 
 let servers: LocalServers | undefined;
 let stack: Stack | undefined;
@@ -45,6 +55,15 @@ async function main(): Promise<void> {
     process.env.SIGNATURE_APP_KEYS || process.env.SIGNATURE_APP_KEYS_FILE
       ? undefined
       : await ensureDevAppKeys(join(dataDir, 'dev-app-keys.json'));
+  // Token keys: the operator's when set, else a secret kept in .data/ (tokens survive restarts).
+  const ownAuth = Object.fromEntries(
+    AUTH_VARIABLES.filter((name) => process.env[name]).map((name) => [name, process.env[name] as string]),
+  );
+  const devSecretFile = join(dataDir, DEV_AUTH_SECRET_FILE);
+  const authEnv =
+    Object.keys(ownAuth).length > 0
+      ? ownAuth
+      : { AUTH_JWT_SECRET_FILE: await ensureDevAuthSecret(devSecretFile) };
 
   stack = await startStack({
     mode: 'dist',
@@ -52,7 +71,7 @@ async function main(): Promise<void> {
     mongoUrl: servers.mongoUrl,
     port,
     logLevel: process.env.LOG_LEVEL ?? 'info',
-    env: keysFile ? { SIGNATURE_APP_KEYS_FILE: keysFile } : {},
+    env: { ...(keysFile ? { SIGNATURE_APP_KEYS_FILE: keysFile } : {}), ...authEnv },
     onLine: (service, line) => say(`${service.padEnd(10)}| ${line}`),
     onExit: (service, code, signal) => {
       if (stopping) return;
@@ -66,9 +85,32 @@ async function main(): Promise<void> {
   say(`  NATS      ${stack.natsUrl}`);
   say(`  MongoDB   ${stack.mongoUrl}`);
   if (keysFile) say(`  app keys  ${keysFile} (dev keys, created once)`);
-  say(`  try       curl ${stack.gatewayUrl}/signature/login/1/u1`);
+  const tokens = devTokens(authEnv);
+  if (tokens.length > 0) {
+    say(`  tokens    for "Authorization: Bearer <token>", valid 24 h (more: npm run token -- --help)`);
+    for (const { label, token } of tokens) say(`    ${label.padEnd(22)}${token}`);
+    say(
+      `  try       curl -H 'Authorization: Bearer ${tokens[0]!.token}' ${stack.gatewayUrl}/signature/login/1/c565`,
+    );
+  } else {
+    say('  tokens    signed by your own issuer (AUTH_JWT_PUBLIC_KEY_FILE / AUTH_JWKS_FILE)');
+  }
   say('  Ctrl-C stops everything.');
   say('');
+}
+
+/** One token per role, when the gateway's keys include a secret this process can read. */
+function devTokens(authEnv: Record<string, string>): { label: string; token: string }[] {
+  let secret: string;
+  try {
+    secret = mintingSecret(authEnv);
+  } catch {
+    return [];
+  }
+  return DEV_CALLERS.map(({ label, claims }) => ({
+    label,
+    token: mintToken(secret, claims, { expiresInS: DEV_TOKEN_TTL_S }),
+  }));
 }
 
 main().catch(async (error: unknown) => {

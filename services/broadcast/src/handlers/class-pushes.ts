@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { BroadcastSubjects, type ClassPushesReply, ClassPushesRequest, notFound } from '@im/contracts';
+import { assertMayUseClass } from '../authorize.js';
 import { pageWindow } from '../paging.js';
 import type { DirectoryClasses } from '../projections/directory-classes.js';
 import type { DeliveriesReader } from '../repositories/deliveries.js';
@@ -21,8 +22,10 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
     name: 'class_pushes',
     subject: BroadcastSubjects.classPushes,
     request: ClassPushesRequest,
-    handle: async ({ class_id, page, per_page }): Promise<ClassPushesReply> => {
-      if (!(await classes.find(class_id))) throw notFound(`class_id: class ${class_id}`);
+    handle: async ({ class_id, page, per_page }, { caller }): Promise<ClassPushesReply> => {
+      const cls = await classes.find(class_id);
+      if (!cls) throw notFound(`class_id: class ${class_id}`);
+      assertMayUseClass(caller, class_id, cls.organization_id, 'reading its pushes');
       const { skip, limit } = pageWindow(page, per_page);
       const [total, records] = await Promise.all([
         pushes.countByClass(class_id),

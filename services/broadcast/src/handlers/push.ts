@@ -7,6 +7,7 @@ import {
   PushClassMessageRequest,
 } from '@im/contracts';
 import type { EventPublisher } from '@im/events';
+import { assertMayUseClass } from '../authorize.js';
 import { dayIn } from '../day.js';
 import { outgoingEvent } from '../events/push-outbox.js';
 import type { DirectoryClasses } from '../projections/directory-classes.js';
@@ -35,9 +36,10 @@ export const pushEndpoint = (deps: PushDeps) =>
     request: PushClassMessageRequest,
     handle: async ({ class_id, message = '' }, ctx): Promise<PushClassMessageReply> => {
       const cls = await deps.classes.find(class_id);
-      if (!cls || cls.deleted || !cls.active || cls.organization_id === undefined) {
-        throw notFound(`class_id: class ${class_id}`);
-      }
+      if (!cls || cls.organization_id === undefined) throw notFound(`class_id: class ${class_id}`);
+      // Whose class it is decides first: a stranger learns nothing about its state.
+      assertMayUseClass(ctx.caller, class_id, cls.organization_id, 'pushing to it');
+      if (cls.deleted || !cls.active) throw notFound(`class_id: class ${class_id}`);
       const pushedAt = deps.now();
       const record = await deps.pushes.record({
         class_id,

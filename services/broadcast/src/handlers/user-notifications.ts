@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { BroadcastSubjects, type UserNotificationsReply, UserNotificationsRequest } from '@im/contracts';
+import { assertMayReadNotificationsOf } from '../authorize.js';
 import { pageWindow } from '../paging.js';
 import type { DeliveriesReader } from '../repositories/deliveries.js';
 
@@ -12,7 +13,8 @@ export const userNotificationsEndpoint = (deliveries: DeliveriesReader) =>
     name: 'user_notifications',
     subject: BroadcastSubjects.userNotifications,
     request: UserNotificationsRequest,
-    handle: async ({ client_id, page, per_page }): Promise<UserNotificationsReply> => {
+    handle: async ({ client_id, page, per_page }, { caller }): Promise<UserNotificationsReply> => {
+      assertMayReadNotificationsOf(caller, client_id);
       const { skip, limit } = pageWindow(page, per_page);
       const [total, docs] = await Promise.all([
         deliveries.countForStudent(client_id),

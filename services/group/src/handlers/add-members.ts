@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { type AddMembersReply, AddMembersRequest, GroupSubjects, invalidParameter } from '@im/contracts';
+import { assertMayManage } from '../authorize.js';
 import { groupEvent } from '../events/group-events.js';
 import { parseMemberIds } from '../lists.js';
 import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
@@ -14,8 +15,9 @@ export const addMembersEndpoint = (deps: GroupDeps) =>
     name: 'members_add',
     subject: GroupSubjects.addMembers,
     request: AddMembersRequest,
-    handle: async ({ group_id, member_client_ids }): Promise<AddMembersReply> => {
+    handle: async ({ group_id, member_client_ids }, { caller }): Promise<AddMembersReply> => {
       const group = await activeGroup(deps, group_id);
+      assertMayManage(caller, group, 'adding members to');
       const asked = parseMemberIds(member_client_ids);
       const reply = { group_id, member_client_ids: asked.join(':') };
       const present = await deps.members.present(group_id, asked);

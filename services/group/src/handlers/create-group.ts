@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defineEndpoint } from '@im/bus';
 import { type CreateGroupReply, CreateGroupRequest, GroupSubjects, invalidParameter } from '@im/contracts';
+import { assertMayCreate } from '../authorize.js';
 import { createdReply, groupEvent } from '../events/group-events.js';
 import { initialMembers } from '../lists.js';
 import type { GroupDeps } from './deps.js';
@@ -12,7 +13,8 @@ export const createGroupEndpoint = (deps: GroupDeps) =>
     name: 'create',
     subject: GroupSubjects.create,
     request: CreateGroupRequest,
-    handle: async (request): Promise<CreateGroupReply> => {
+    handle: async (request, { caller }): Promise<CreateGroupReply> => {
+      assertMayCreate(caller, request.organization_id);
       const draft = draftOf(request, deps.maxMembers);
       const key = request.idempotency_key;
       if (key === undefined) return createGroup(deps, draft, null);

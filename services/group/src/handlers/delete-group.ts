@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { DeleteGroupRequest, GroupSubjects } from '@im/contracts';
+import { assertMayManage } from '../authorize.js';
 import { groupEvent } from '../events/group-events.js';
 import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
 
@@ -9,8 +10,9 @@ export const deleteGroupEndpoint = (deps: GroupDeps) =>
     name: 'delete',
     subject: GroupSubjects.delete,
     request: DeleteGroupRequest,
-    handle: async ({ group_id }): Promise<Record<string, never>> => {
+    handle: async ({ group_id }, { caller }): Promise<Record<string, never>> => {
       const group = await activeGroup(deps, group_id);
+      assertMayManage(caller, group, 'deleting');
       const members = await deps.members.list(group_id);
       const outcome = await deps.flow.run(groupEvent('deleted', group, { member_client_ids: members }));
       // Two deletes racing: the one whose tombstone went in first answers 204, the other 404.

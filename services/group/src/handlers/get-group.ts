@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { type GetGroupReply, GetGroupRequest, GroupSubjects } from '@im/contracts';
+import { assertMayReadGroup } from '../authorize.js';
 import { activeGroup, type GroupDeps } from './deps.js';
 
 /** `GET /im/group/<group_id>[?client_id=]`: the group and its members (ascending). */
@@ -8,9 +9,10 @@ export const getGroupEndpoint = (deps: GroupDeps) =>
     name: 'get',
     subject: GroupSubjects.get,
     request: GetGroupRequest,
-    handle: async ({ group_id, client_id }): Promise<GetGroupReply> => {
+    handle: async ({ group_id, client_id }, { caller }): Promise<GetGroupReply> => {
       const group = await activeGroup(deps, group_id);
       const members = await deps.members.list(group_id);
+      assertMayReadGroup(caller, group, members);
       const reply: GetGroupReply = {
         group_id: group.id,
         group_name: group.group_name,

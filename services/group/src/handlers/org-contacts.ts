@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { type Contact, GroupSubjects, type OrgContactsReply, OrgContactsRequest } from '@im/contracts';
+import { assertMayReadOrganization } from '../authorize.js';
 import type { GroupDeps } from './deps.js';
 
 /** The API document shows `"0"` for a contact without an avatar. */
@@ -14,7 +15,8 @@ export const orgContactsEndpoint = (deps: GroupDeps) =>
     name: 'org_contacts',
     subject: GroupSubjects.orgContacts,
     request: OrgContactsRequest,
-    handle: async ({ organization_id }): Promise<OrgContactsReply> => {
+    handle: async ({ organization_id }, { caller }): Promise<OrgContactsReply> => {
+      assertMayReadOrganization(caller, organization_id);
       const [groups, users] = await Promise.all([
         deps.groups.allByOrganization(organization_id),
         deps.users.listByOrganization(organization_id),

@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { GroupSubjects, type OrgGroupsReply, OrgGroupsRequest } from '@im/contracts';
+import { assertMayReadOrganization } from '../authorize.js';
 import { pageWindow } from '../lists.js';
 import type { GroupDeps } from './deps.js';
 
@@ -9,7 +10,8 @@ export const orgGroupsEndpoint = (deps: GroupDeps) =>
     name: 'org_groups',
     subject: GroupSubjects.orgGroups,
     request: OrgGroupsRequest,
-    handle: async ({ organization_id, page, per_page }): Promise<OrgGroupsReply> => {
+    handle: async ({ organization_id, page, per_page }, { caller }): Promise<OrgGroupsReply> => {
+      assertMayReadOrganization(caller, organization_id);
       const { skip, limit } = pageWindow(page, per_page);
       const [total, rows] = await Promise.all([
         deps.groups.countByOrganization(organization_id),

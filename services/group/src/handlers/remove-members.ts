@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { AppError, ErrorCode, GroupSubjects, RemoveMembersRequest } from '@im/contracts';
+import { assertMayRemove } from '../authorize.js';
 import { groupEvent } from '../events/group-events.js';
 import { parseMemberIds } from '../lists.js';
 import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
@@ -13,9 +14,10 @@ export const removeMembersEndpoint = (deps: GroupDeps) =>
     name: 'members_remove',
     subject: GroupSubjects.removeMembers,
     request: RemoveMembersRequest,
-    handle: async ({ group_id, member_client_ids }): Promise<Record<string, never>> => {
+    handle: async ({ group_id, member_client_ids }, { caller }): Promise<Record<string, never>> => {
       const group = await activeGroup(deps, group_id);
       const asked = parseMemberIds(member_client_ids);
+      assertMayRemove(caller, group, asked);
       if (group.admin_uid !== '' && asked.includes(group.admin_uid)) {
         throw new AppError(
           ErrorCode.IllegalOperation,

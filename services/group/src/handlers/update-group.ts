@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { GroupSubjects, type UpdateGroupReply, UpdateGroupRequest } from '@im/contracts';
+import { assertMayManage } from '../authorize.js';
 import { groupEvent } from '../events/group-events.js';
 import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
 
@@ -9,8 +10,9 @@ export const updateGroupEndpoint = (deps: GroupDeps) =>
     name: 'update',
     subject: GroupSubjects.update,
     request: UpdateGroupRequest,
-    handle: async ({ group_id, group_name }): Promise<UpdateGroupReply> => {
+    handle: async ({ group_id, group_name }, { caller }): Promise<UpdateGroupReply> => {
       const group = await activeGroup(deps, group_id);
+      assertMayManage(caller, group, 'renaming');
       const name = group_name.trim();
       if (name === group.group_name) return { group_name: name };
       const outcome = await deps.flow.run(

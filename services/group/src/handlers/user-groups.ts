@@ -1,5 +1,6 @@
 import { defineEndpoint } from '@im/bus';
 import { GroupSubjects, type UserGroupsReply, UserGroupsRequest } from '@im/contracts';
+import { assertMayListGroupsOf } from '../authorize.js';
 import { pageWindow } from '../lists.js';
 import type { GroupDeps } from './deps.js';
 
@@ -9,7 +10,8 @@ export const userGroupsEndpoint = (deps: GroupDeps) =>
     name: 'user_groups',
     subject: GroupSubjects.userGroups,
     request: UserGroupsRequest,
-    handle: async ({ client_id, page, per_page }): Promise<UserGroupsReply> => {
+    handle: async ({ client_id, page, per_page }, { caller }): Promise<UserGroupsReply> => {
+      assertMayListGroupsOf(caller, client_id);
       const ids = await deps.members.groupsOf(client_id);
       if (ids.length === 0) return { total_count: 0, data: [] };
       const { skip, limit } = pageWindow(page, per_page);

@@ -4,6 +4,7 @@ import {
   ConversationSignatureRequest,
   SignatureSubjects,
 } from '@im/contracts';
+import { assertMaySignFor } from '../authorize.js';
 import type { Signer } from '../signer.js';
 import { conversationString, normalizeMemberIds } from '../signing.js';
 
@@ -12,7 +13,8 @@ export const conversationEndpoint = (signer: Signer) =>
     name: 'conversation',
     subject: SignatureSubjects.conversation,
     request: ConversationSignatureRequest,
-    handle: ({ app_id, client_id, sorted_member_ids }): ConversationSignatureReply => {
+    handle: ({ app_id, client_id, sorted_member_ids }, { caller }): ConversationSignatureReply => {
+      assertMaySignFor(caller, client_id);
       const members = normalizeMemberIds(sorted_member_ids);
       return {
         ...signer.sign(app_id, (timestamp, nonce) =>

@@ -5,6 +5,7 @@ import {
   type MemberActionSignatureReply,
   SignatureSubjects,
 } from '@im/contracts';
+import { assertMaySignFor } from '../authorize.js';
 import type { Signer } from '../signer.js';
 import { type MemberAction, memberActionString, normalizeMemberIds } from '../signing.js';
 
@@ -16,7 +17,11 @@ export const memberActionEndpoint = (signer: Signer, action: MemberAction) =>
     name: action,
     subject: SignatureSubjects[action],
     request: REQUESTS[action],
-    handle: ({ app_id, client_id, conversion_id, sorted_member_ids }): MemberActionSignatureReply => {
+    handle: (
+      { app_id, client_id, conversion_id, sorted_member_ids },
+      { caller },
+    ): MemberActionSignatureReply => {
+      assertMaySignFor(caller, client_id);
       const members = normalizeMemberIds(sorted_member_ids);
       return {
         action,

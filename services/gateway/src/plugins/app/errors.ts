@@ -15,7 +15,13 @@ export function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error.validation && error.validation.length > 0) {
     const first = error.validation[0]!;
-    const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const params = first.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    if (params?.additionalProperty !== undefined) {
+      const where = fieldOf(first.instancePath);
+      const name = where === 'body' ? params.additionalProperty : `${where}.${params.additionalProperty}`;
+      return invalidParameter(name, 'is not a field of this request');
+    }
+    const missing = params?.missingProperty;
     const field = missing ?? fieldOf(first.instancePath);
     const rule = missing ? 'is required' : ruleFor(field, first.message ?? 'is invalid');
     return invalidParameter(field === 'body' ? (error.validationContext ?? 'body') : field, rule);
@@ -55,6 +61,10 @@ export default fp(
 
     const send = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {
       if (request.server.draining) reply.header('connection', 'close');
+      // Every 401 says how to authenticate (RFC 7235), also one a service answered.
+      if (error.status === 401 && !reply.hasHeader('www-authenticate')) {
+        reply.header('www-authenticate', 'Bearer realm="im"');
+      }
       return reply
         .code(error.status)
         .header('x-request-id', request.id)

@@ -19,7 +19,8 @@ export default fp(
       httpDuration.observe(labels, reply.elapsedTime / 1000);
       done();
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    // Public like /healthz (scrapers carry no token): keep it off the internet at the load balancer.
+    app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
       reply.type(METRICS_CONTENT_TYPE).send(await renderMetrics()),
     );
   },

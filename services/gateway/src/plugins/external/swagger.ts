@@ -1,13 +1,20 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import { DOCS_HELMET } from './helmet.js';
+
+const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
 
 /**
  * OpenAPI 3 generated from the routes' TypeBox schemas, served as JSON at `/docs/json` and as a
- * browsable page at `/docs`. Registered before the routes so every route is captured.
+ * browsable page at `/docs`. Registered before the routes so every route is captured. The docs
+ * are public (no token); the page's "Authorize" button takes one for "Try it out".
  */
 export default fp(
   async (app) => {
+    app.addHook('onRoute', (route) => {
+      if (isDocs(route.url)) route.config = { ...route.config, public: true, helmet: DOCS_HELMET };
+    });
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -26,6 +33,17 @@ export default fp(
           { name: 'admin', description: 'Directory updates for systems that cannot speak NATS' },
           { name: 'operations', description: 'Health and readiness' },
         ],
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description:
+                'A JWT whose claims are sub (client id), orgs and role; see the README, "Security"',
+            },
+          },
+        },
       },
     });
     await app.register(swaggerUi, {
@@ -33,5 +51,5 @@ export default fp(
       uiConfig: { docExpansion: 'list', deepLinking: true },
     });
   },
-  { name: 'swagger' },
+  { name: 'swagger', dependencies: ['auth', 'helmet'] },
 );

@@ -13,8 +13,11 @@ import {
 } from '@im/contracts';
 import type { OutgoingEvent } from '@im/events';
 import type { FastifyInstance } from 'fastify';
+import { requireService } from '../../plugins/app/auth.js';
 
 const errors = { 400: ErrorBody, 503: ErrorBody };
+/** Before the body is validated: a caller that may not publish learns nothing about the input rules. */
+const serviceOnly = { preValidation: requireService };
 
 /** Stored by the stream, or a 503: an admin call must not look accepted when it was not. */
 async function announce(app: FastifyInstance, event: OutgoingEvent): Promise<{ event_id: string }> {
@@ -36,6 +39,7 @@ const adminClasses: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/im/admin/classes/:class_id',
     {
+      ...serviceOnly,
       schema: {
         params: ClassPathParams,
         body: ClassUpsertBody,
@@ -58,7 +62,7 @@ const adminClasses: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/im/admin/classes/:class_id',
-    { schema: { params: ClassPathParams, response: { 202: AdminClassAccepted, ...errors } } },
+    { ...serviceOnly, schema: { params: ClassPathParams, response: { 202: AdminClassAccepted, ...errors } } },
     async (request, reply) => {
       const id = randomUUID();
       const payload: DirectoryClassDeleted = {

@@ -13,8 +13,11 @@ import {
 } from '@im/contracts';
 import type { OutgoingEvent } from '@im/events';
 import type { FastifyInstance } from 'fastify';
+import { requireService } from '../../plugins/app/auth.js';
 
 const errors = { 400: ErrorBody, 503: ErrorBody };
+/** Before the body is validated: a caller that may not publish learns nothing about the input rules. */
+const serviceOnly = { preValidation: requireService };
 
 /** Stored by the stream, or a 503: an admin call must not look accepted when it was not. */
 async function announce(app: FastifyInstance, event: OutgoingEvent): Promise<{ event_id: string }> {
@@ -36,6 +39,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/im/admin/orgs/:organization_id/users/:uid',
     {
+      ...serviceOnly,
       schema: {
         tags: ['admin'],
         summary: 'Publish a directory user (upserted)',
@@ -63,6 +67,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/im/admin/orgs/:organization_id/users/:uid',
     {
+      ...serviceOnly,
       schema: {
         tags: ['admin'],
         summary: 'Publish a directory user deletion',

@@ -28,7 +28,12 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 413: ErrorBody, 503: ErrorBody,
 
 /** For the 204 answers: the request is awaited (its errors reach the error handler), no body is sent. */
 async function ask(request: FastifyRequest, subject: string, payload: unknown): Promise<void> {
-  await request.server.bus.request(subject, Buffer.from(JSON.stringify(payload)), request.id);
+  await request.server.bus.request(
+    subject,
+    Buffer.from(JSON.stringify(payload)),
+    request.id,
+    request.callerHeader,
+  );
 }
 
 /**

@@ -15,13 +15,17 @@ const Status = Type.Object({
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } } },
+    {
+      config: { public: true },
+      schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Status } },
+    },
     async () => ({ status: 'ok' }),
   );
 
   app.get(
     '/readyz',
     {
+      config: { public: true },
       schema: {
         tags: ['operations'],
         summary: 'NATS is connected and every service answers',

@@ -1,0 +1,27 @@
+import { type Caller, forbidden, isOrgAdminOf, isSelf, isService } from '@im/contracts';
+
+/**
+ * Who may push to a class and read its pushes (README, "Security"): an org_admin of the class's
+ * organization, as the directory projection knows it, or a service. A class whose organization is
+ * unknown (deleted before it was ever announced) is a service's business only.
+ */
+export function assertMayUseClass(
+  caller: Caller,
+  classId: number,
+  organizationId: number | undefined,
+  action: string,
+): void {
+  if (isService(caller)) return;
+  if (organizationId !== undefined && isOrgAdminOf(caller, organizationId)) return;
+  const owner = organizationId === undefined ? 'an unknown organization' : `organization ${organizationId}`;
+  throw forbidden(
+    'class_id',
+    `class ${classId} belongs to ${owner}; ${action} takes an org_admin of it or a service`,
+  );
+}
+
+/** A student's notifications: that student, or a service. */
+export function assertMayReadNotificationsOf(caller: Caller, clientId: string): void {
+  if (isService(caller) || isSelf(caller, clientId)) return;
+  throw forbidden('client_id', `only ${clientId} itself or a service may read its notifications`);
+}
