@@ -1,1 +1,2 @@
+export { lazyChild } from './lazy-child.js';
 export { createLogger, type Logger, type LoggerSettings } from './logger.js';

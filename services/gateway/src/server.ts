@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from '@im/log';
+import { type Logger, lazyChild } from '@im/log';
 import type { NatsConnection } from '@nats-io/transport-node';
 import Fastify, { LogController } from 'fastify';
 import fp from 'fastify-plugin';
@@ -48,6 +48,8 @@ export async function buildServer({
 }: ServerOptions) {
   const server = Fastify({
     loggerInstance: log,
+    // request.log is built on first use: most requests never log (see lazyChild).
+    childLoggerFactory: (logger, bindings, options) => lazyChild(logger as Logger, bindings, options),
     // One line per request costs the hot path; operators turn it on with LOG_LEVEL=debug.
     logController: new LogController({ disableRequestLogging: !log.isLevelEnabled('debug') }),
     requestIdHeader: 'x-request-id',
