@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { withDbName } from './db-name.js';
 import { freePort, isPortFree } from './free-port.js';
 import { startMongo } from './mongo.js';
 import { startNats } from './nats.js';
@@ -7,12 +6,14 @@ import { startNats } from './nats.js';
 /** Fixed ports for the local run, next to (not on) the standard 4222 / 27017 another server may hold. */
 export const DEFAULT_NATS_PORT = 14222;
 export const DEFAULT_MONGO_PORT = 17017;
-/** The database of the local run; a MONGO_URL given by the user keeps its own. */
-export const LOCAL_DB_NAME = 'im';
 
 export interface LocalServers {
   natsUrl: string;
-  /** With its database: the user's from MONGO_URL, else `im`. */
+  /**
+   * MONGO_URL as the user gave it; else the local server's URL with no database, so that each
+   * service uses its own (im_group, im_broadcast, im_workers), as in production: on FerretDB's
+   * SQLite backend a database is one file with one writer.
+   */
   mongoUrl: string;
   stop(): Promise<void>;
 }
@@ -35,7 +36,7 @@ export async function startLocalServers(dataDir: string): Promise<LocalServers> 
     const mongo = await startMongo({ dataRoot: dataDir, port: await preferredPort(DEFAULT_MONGO_PORT) });
     return {
       natsUrl: nats.url,
-      mongoUrl: process.env.MONGO_URL ? mongo.url : withDbName(mongo.url, LOCAL_DB_NAME),
+      mongoUrl: mongo.url,
       stop: async () => {
         await mongo.stop();
         await nats.stop();
