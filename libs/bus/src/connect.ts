@@ -1,5 +1,6 @@
+import type { NatsAuth } from '@im/config';
 import type { Logger } from '@im/log';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 
 export type { NatsConnection } from '@nats-io/transport-node';
 
@@ -8,20 +9,28 @@ export interface BusSettings {
   /** Shown in the server's connection list (`nats-server -connz`), so operators see who is who. */
   name: string;
   log: Logger;
+  /** Credentials (readNatsAuth from @im/config); none: connect without. */
+  auth?: NatsAuth;
 }
 
 /**
  * Connects with unbounded reconnects: a NATS restart or a cluster fail-over must not end the
  * process. Status changes are logged so an operator can see the connection come and go.
  */
-export async function connectBus({ servers, name, log }: BusSettings): Promise<NatsConnection> {
+export async function connectBus({ servers, name, log, auth = {} }: BusSettings): Promise<NatsConnection> {
   const nc = await connect({
     servers: servers.split(','),
     name,
+    ...(auth.user !== undefined ? { user: auth.user, pass: auth.pass } : {}),
+    ...(auth.token !== undefined ? { token: auth.token } : {}),
+    ...(auth.creds !== undefined ? { authenticator: credsAuthenticator(auth.creds) } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
     pingInterval: 10_000,
+  }).catch((error: unknown) => {
+    // Say which server refused: a process stopping on "Authorization Violation" alone says little.
+    throw new Error(`NATS at ${servers.replace(/\/\/[^@/]*@/g, '//***@')}: ${(error as Error).message}`);
   });
   log.info({ server: nc.getServer() }, 'nats connected');
   void (async () => {

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { databaseOf } from './database-of.js';
+import { type NatsAuth, readNatsAuth } from './nats-auth.js';
 
 /** Variables every process reads. Services spread these into their own schema. */
 export const CommonConfig = {
@@ -44,6 +45,7 @@ const StoredService = Type.Object(storedServiceConfig(0));
 
 export interface StoredServiceConfig {
   natsUrl: string;
+  natsAuth: NatsAuth;
   logLevel: string;
   mongoUrl: string;
   /** The database for this service's own collections. */
@@ -57,9 +59,11 @@ export interface StoredServiceConfig {
 export function readStoredServiceConfig(
   c: Static<typeof StoredService>,
   defaultDb: string,
+  env: Record<string, string | undefined> = process.env,
 ): StoredServiceConfig {
   return {
     natsUrl: c.NATS_URL,
+    natsAuth: readNatsAuth(env),
     logLevel: c.LOG_LEVEL,
     mongoUrl: c.MONGO_URL,
     dbName: databaseOf(c.MONGO_URL) ?? defaultDb,

@@ -9,3 +9,4 @@ export {
 } from './common.js';
 export { databaseOf } from './database-of.js';
 export { ConfigError, loadConfig, readSecret } from './load-config.js';
+export { type NatsAuth, readNatsAuth } from './nats-auth.js';

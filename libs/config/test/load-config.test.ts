@@ -7,6 +7,7 @@ import {
   ConfigError,
   databaseOf,
   loadConfig,
+  readNatsAuth,
   readSecret,
   readStoredServiceConfig,
   storedServiceConfig,
@@ -65,5 +66,23 @@ describe('stored service configuration', () => {
     );
     expect(c).toMatchObject({ metricsPort: 0, jetstreamReplicas: 3, natsUrl: 'nats://127.0.0.1:4222' });
     expect(() => loadConfig(schema, { MONGO_URL: 'http://nope' })).toThrow(/MONGO_URL: /);
+  });
+});
+
+describe('readNatsAuth', () => {
+  it('reads one way of authenticating, or none', () => {
+    expect(readNatsAuth({})).toEqual({});
+    expect(readNatsAuth({ NATS_USER: 'u', NATS_PASSWORD: 'p' })).toEqual({ user: 'u', pass: 'p' });
+    expect(readNatsAuth({ NATS_TOKEN: 't0k' })).toEqual({ token: 't0k' });
+  });
+
+  it('refuses half or mixed settings, naming the variables', () => {
+    expect(() => readNatsAuth({ NATS_USER: 'u' })).toThrow(/NATS_USER and NATS_PASSWORD: set both/);
+    expect(() => readNatsAuth({ NATS_USER: 'u', NATS_PASSWORD: 'p', NATS_TOKEN: 't' })).toThrow(
+      /set only one way/,
+    );
+    expect(() => readNatsAuth({ NATS_CREDS_FILE: '/nonexistent/x.creds' })).toThrow(
+      /NATS_CREDS_FILE: cannot read/,
+    );
   });
 });

@@ -43,7 +43,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`PUSH_TIMEZONE: "${c.PUSH_TIMEZONE}" is not a time zone this runtime knows`);
   }
   return {
-    ...readStoredServiceConfig(c, DEFAULT_DB),
+    ...readStoredServiceConfig(c, DEFAULT_DB, env),
     deliveriesDbName: c.DELIVERIES_DB ?? databaseOf(c.MONGO_URL) ?? DEFAULT_DELIVERIES_DB,
     pushTimeZone: c.PUSH_TIMEZONE,
     relayIntervalMs: c.RELAY_INTERVAL_MS,

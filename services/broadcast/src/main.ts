@@ -12,7 +12,7 @@ await runMain('broadcast', async () => {
   initMetrics('broadcast');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
   const mongo = await connectMongo(config.mongoUrl, 'im-broadcast', config.dbName);
-  const nc = await connectBus({ servers: config.natsUrl, name: 'im-broadcast', log });
+  const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-broadcast', log });
   const running = await startBroadcastService({
     nc,
     db: mongo.db,

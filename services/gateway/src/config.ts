@@ -1,4 +1,4 @@
-import { CommonConfig, ConfigError, loadConfig } from '@im/config';
+import { CommonConfig, ConfigError, loadConfig, type NatsAuth, readNatsAuth } from '@im/config';
 import { Type } from '@sinclair/typebox';
 import { type AuthSettings, readAuthKeys } from './auth/keys.js';
 
@@ -29,6 +29,7 @@ const Schema = Type.Object({
 
 export interface GatewayConfig {
   natsUrl: string;
+  natsAuth: NatsAuth;
   logLevel: string;
   host: string;
   port: number;
@@ -52,6 +53,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const c = loadConfig(Schema, env);
   return {
     natsUrl: c.NATS_URL,
+    natsAuth: readNatsAuth(env),
     logLevel: c.LOG_LEVEL,
     host: c.HOST,
     port: c.PORT,

@@ -8,7 +8,7 @@ import { buildServer } from './server.js';
 await runMain('gateway', async () => {
   const config = readConfig();
   const log = createLogger({ name: 'gateway', level: config.logLevel });
-  const nc = await connectBus({ servers: config.natsUrl, name: 'im-gateway', log });
+  const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-gateway', log });
   const server = await buildServer({
     nc,
     log,

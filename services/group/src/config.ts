@@ -33,7 +33,7 @@ export interface GroupConfig extends StoredServiceConfig {
 export function readConfig(env: Record<string, string | undefined> = process.env): GroupConfig {
   const c = loadConfig(Schema, env);
   return {
-    ...readStoredServiceConfig(c, DEFAULT_DB),
+    ...readStoredServiceConfig(c, DEFAULT_DB, env),
     maxMembers: c.GROUP_MAX_MEMBERS,
     relayIntervalMs: c.RELAY_INTERVAL_MS,
     relayMinAgeMs: c.RELAY_MIN_AGE_MS,

@@ -12,7 +12,7 @@ await runMain('group', async () => {
   initMetrics('group');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
   const mongo = await connectMongo(config.mongoUrl, 'im-group', config.dbName);
-  const nc = await connectBus({ servers: config.natsUrl, name: 'im-group', log });
+  const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-group', log });
   const running = await startGroupService({ nc, db: mongo.db, log, config });
   onShutdown(log, async () => {
     await running.stop();

@@ -1,4 +1,4 @@
-import { CommonConfig, loadConfig, metricsConfig, readSecret } from '@im/config';
+import { CommonConfig, loadConfig, metricsConfig, type NatsAuth, readNatsAuth, readSecret } from '@im/config';
 import { Type } from '@sinclair/typebox';
 import { AppKeys } from './app-keys.js';
 
@@ -6,6 +6,7 @@ const Schema = Type.Object({ ...CommonConfig, ...metricsConfig(9101) });
 
 export interface SignatureConfig {
   natsUrl: string;
+  natsAuth: NatsAuth;
   logLevel: string;
   appKeys: AppKeys;
   metricsPort: number;
@@ -16,6 +17,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const config = loadConfig(Schema, env);
   return {
     natsUrl: config.NATS_URL,
+    natsAuth: readNatsAuth(env),
     logLevel: config.LOG_LEVEL,
     appKeys: AppKeys.parse(readSecret('SIGNATURE_APP_KEYS', env)),
     metricsPort: config.METRICS_PORT,

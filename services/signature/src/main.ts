@@ -9,7 +9,7 @@ await runMain('signature', async () => {
   const log = createLogger({ name: 'signature', level: config.logLevel });
   initMetrics('signature');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
-  const nc = await connectBus({ servers: config.natsUrl, name: 'im-signature', log });
+  const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-signature', log });
   const running = await startSignatureService({ nc, log, appKeys: config.appKeys });
   onShutdown(log, async () => {
     await running.stop();

@@ -41,7 +41,7 @@ export interface WorkersConfig extends StoredServiceConfig {
 export function readConfig(env: Record<string, string | undefined> = process.env): WorkersConfig {
   const c = loadConfig(Schema, env);
   return {
-    ...readStoredServiceConfig(c, DEFAULT_DB),
+    ...readStoredServiceConfig(c, DEFAULT_DB, env),
     chunkSize: c.FANOUT_CHUNK_SIZE,
     chunkPauseMs: c.FANOUT_CHUNK_PAUSE_MS,
     maxAttempts: c.WORKERS_MAX_ATTEMPTS,

@@ -11,7 +11,7 @@ await runMain('workers', async () => {
   initMetrics('workers');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
   const mongo = await connectMongo(config.mongoUrl, 'im-workers', config.dbName);
-  const nc = await connectBus({ servers: config.natsUrl, name: 'im-workers', log });
+  const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-workers', log });
   const fanout = await startFanout({ nc, db: mongo.db, log, config });
   onShutdown(log, async () => {
     // Stop pulling and finish the message in hand; an unfinished one is redelivered anyway.

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { closeBus, connectBus, runMain } from '@im/bus';
-import { CommonConfig, loadConfig } from '@im/config';
+import { CommonConfig, loadConfig, readNatsAuth } from '@im/config';
 import { openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import { Type } from '@sinclair/typebox';
@@ -29,7 +29,12 @@ await runMain('replay-dead-letters', async () => {
   }
   const config = loadConfig(Type.Object({ ...CommonConfig }));
   const log = createLogger({ name: 'replay-dead-letters', level: 'warn' });
-  const nc = await connectBus({ servers: config.NATS_URL, name: 'im-replay-dead-letters', log });
+  const nc = await connectBus({
+    servers: config.NATS_URL,
+    auth: readNatsAuth(),
+    name: 'im-replay-dead-letters',
+    log,
+  });
   try {
     const result = await replayDeadLetters(await openJetStream(nc), {
       durable: values.durable,
