@@ -81,7 +81,3 @@ export type DirectoryClassDeleted = Static<typeof DirectoryClassDeleted>;
 /** What the projection consumer accepts on `directory.class.>`. */
 export const DirectoryClassEvent = Type.Union([DirectoryClassUpserted, DirectoryClassDeleted]);
 export type DirectoryClassEvent = Static<typeof DirectoryClassEvent>;
-
-/** 202 answer of the admin class endpoints: the id of the event they published. */
-export const AdminClassAccepted = Type.Object({ event_id: Type.String() });
-export type AdminClassAccepted = Static<typeof AdminClassAccepted>;

@@ -1,34 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  AppError,
-  DirectoryEventAccepted,
   DirectoryUserBody,
   type DirectoryUserDeleted,
   DirectoryUserParams,
   DirectoryUserSubjects,
   type DirectoryUserUpserted,
-  ErrorBody,
-  ErrorCode,
 } from '@im/contracts';
-import type { OutgoingEvent } from '@im/events';
-import type { FastifyInstance } from 'fastify';
-import { requireService } from '../../plugins/app/auth.js';
-
-const errors = { 400: ErrorBody, 503: ErrorBody };
-/** Before the body is validated: a caller that may not publish learns nothing about the input rules. */
-const serviceOnly = { preValidation: requireService };
-
-/** Stored by the stream, or a 503: an admin call must not look accepted when it was not. */
-async function announce(app: FastifyInstance, event: OutgoingEvent): Promise<{ event_id: string }> {
-  try {
-    await app.events.publish(event);
-  } catch (error) {
-    app.log.warn({ err: error, subject: event.subject }, 'directory event not published');
-    throw new AppError(ErrorCode.ServiceUnavailable, 'the event stream is unavailable; try again');
-  }
-  return { event_id: event.id };
-}
+import { announce, announceResponses, announcing, newEvent } from '../../announce.js';
 
 /**
  * `PUT|DELETE /im/admin/orgs/<organization_id>/users/<uid>`: for directory systems that speak HTTP
@@ -39,52 +17,41 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/im/admin/orgs/:organization_id/users/:uid',
     {
-      ...serviceOnly,
+      ...announcing,
       schema: {
         tags: ['admin'],
         summary: 'Publish a directory user (upserted)',
         params: DirectoryUserParams,
         body: DirectoryUserBody,
-        response: { 202: DirectoryEventAccepted, ...errors },
+        response: announceResponses,
       },
     },
     async (request, reply) => {
-      const id = randomUUID();
       const payload: DirectoryUserUpserted = {
-        event_id: id,
-        occurred_at: new Date().toISOString(),
+        ...newEvent(),
         ...request.params,
         name: request.body.name.trim(),
         avatar: request.body.avatar ?? '',
         role: request.body.role,
       };
-      return reply
-        .code(202)
-        .send(await announce(app, { id, subject: DirectoryUserSubjects.upserted, payload }));
+      return reply.code(202).send(await announce(app, DirectoryUserSubjects.upserted, payload));
     },
   );
 
   app.delete(
     '/im/admin/orgs/:organization_id/users/:uid',
     {
-      ...serviceOnly,
+      ...announcing,
       schema: {
         tags: ['admin'],
         summary: 'Publish a directory user deletion',
         params: DirectoryUserParams,
-        response: { 202: DirectoryEventAccepted, ...errors },
+        response: announceResponses,
       },
     },
     async (request, reply) => {
-      const id = randomUUID();
-      const payload: DirectoryUserDeleted = {
-        event_id: id,
-        occurred_at: new Date().toISOString(),
-        ...request.params,
-      };
-      return reply
-        .code(202)
-        .send(await announce(app, { id, subject: DirectoryUserSubjects.deleted, payload }));
+      const payload: DirectoryUserDeleted = { ...newEvent(), ...request.params };
+      return reply.code(202).send(await announce(app, DirectoryUserSubjects.deleted, payload));
     },
   );
 };
