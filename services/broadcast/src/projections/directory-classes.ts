@@ -7,7 +7,7 @@ import {
 } from '@im/contracts';
 import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
 import type { Logger } from '@im/log';
-import { isDuplicateKeyError } from '@im/store';
+import { applyIfNewer } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 export const DIRECTORY_CLASSES_DURABLE = 'broadcast-directory-classes';
@@ -48,12 +48,7 @@ export class DirectoryClasses {
     return this.docs.findOne({ _id: keyOf(classId) });
   }
 
-  /**
-   * Applies an event unless a newer one (later `occurred_at`) is already in. The filter only
-   * matches an older document; when it matches none, the upsert tries to insert and the unique
-   * `_id` refuses: that refusal means "a newer event is in", so the event is done.
-   * A refusal can also mean a concurrent first insert, so one more try decides.
-   */
+  /** Applies an event unless a newer one (later `occurred_at`) is already in (see applyIfNewer). */
   async apply(subject: string, event: DirectoryClassEvent): Promise<'applied' | 'older'> {
     const occurredAt = new Date(event.occurred_at);
     const state: Omit<DirectoryClass, '_id'> =
@@ -70,19 +65,7 @@ export class DirectoryClasses {
             event_id: event.event_id,
             updated_at: new Date(),
           };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.docs.updateOne(
-          { _id: keyOf(event.class_id), occurred_at: { $lte: occurredAt } },
-          { $set: state },
-          { upsert: true },
-        );
-        return 'applied';
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        if (attempt >= 2) return 'older';
-      }
-    }
+    return applyIfNewer(this.docs, { _id: keyOf(event.class_id) }, state);
   }
 }
 

@@ -9,7 +9,7 @@ import {
 } from '@im/contracts';
 import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
 import type { Logger } from '@im/log';
-import { isDuplicateKeyError } from '@im/store';
+import { applyIfNewer } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 export const DIRECTORY_USERS_DURABLE = 'group-directory-users';
@@ -53,12 +53,7 @@ export class DirectoryUsers {
       .toArray();
   }
 
-  /**
-   * Applies an event unless a newer one is already in. The filter only matches an older (or equal)
-   * document; when it matches none, the upsert tries to insert and the unique index refuses: that
-   * refusal means "a newer event is in". It can also mean a concurrent first insert, so one more
-   * try decides.
-   */
+  /** Applies an event unless a newer one is already in (see applyIfNewer). */
   async apply(subject: string, event: DirectoryUserEvent): Promise<'applied' | 'older'> {
     const occurredAt = new Date(event.occurred_at);
     let user: DirectoryUserUpserted | undefined;
@@ -76,19 +71,7 @@ export class DirectoryUsers {
       event_id: event.event_id,
       updated_at: new Date(),
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#docs.updateOne(
-          { organization_id: event.organization_id, uid: event.uid, occurred_at: { $lte: occurredAt } },
-          { $set: state },
-          { upsert: true },
-        );
-        return 'applied';
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        if (attempt >= 2) return 'older';
-      }
-    }
+    return applyIfNewer(this.#docs, { organization_id: event.organization_id, uid: event.uid }, state);
   }
 }
 
