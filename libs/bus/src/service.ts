@@ -96,12 +96,22 @@ async function answer(
     ctx.caller = callerOf(msg.headers);
     const result = await run(parseJson(msg.data), ctx);
     msg.respond(JSON.stringify(result ?? {}));
-    handlerDuration.observe({ subject: msg.subject, outcome: 'ok' }, (performance.now() - started) / 1000);
+    const subject = msg.subject;
+    handlerDuration.observe(
+      subject,
+      () => ({ subject, outcome: 'ok' }),
+      (performance.now() - started) / 1000,
+    );
   } catch (error) {
     const appError = toAppError(error, ctx.log);
     msg.respondError(appError.code, appError.message, JSON.stringify(appError.toBody()));
     const code = String(appError.code);
-    handlerDuration.observe({ subject: msg.subject, outcome: code }, (performance.now() - started) / 1000);
+    const subject = msg.subject;
+    handlerDuration.observe(
+      `${subject} ${code}`,
+      () => ({ subject, outcome: code }),
+      (performance.now() - started) / 1000,
+    );
     handlerErrors.inc({ subject: msg.subject, code });
   }
 }

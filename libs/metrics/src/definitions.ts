@@ -1,4 +1,5 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter } from 'prom-client';
+import { SeriesHistogram } from './series-histogram.js';
 
 /**
  * Every metric the system records, defined once. Libraries record into these (the service runner,
@@ -7,25 +8,24 @@ import { Counter, Histogram } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export const httpRequests = new Counter({
-  name: 'im_http_requests_total',
-  help: 'HTTP requests answered by the gateway, by route and status',
-  labelNames: ['method', 'route', 'status'] as const,
-});
+export const httpDuration = new SeriesHistogram(
+  'im_http_request_duration_seconds',
+  'Time from an HTTP request to its answer, by method, route template and status',
+  LATENCY_BUCKETS,
+);
 
-export const httpDuration = new Histogram({
-  name: 'im_http_request_duration_seconds',
-  help: 'Time from an HTTP request to its answer, by route and status',
-  labelNames: ['method', 'route', 'status'] as const,
-  buckets: LATENCY_BUCKETS,
-});
+/** Requests answered by the gateway, by method, route template and status (the histogram's counts). */
+export const httpRequests = httpDuration.counter(
+  'im_http_requests_total',
+  'HTTP requests answered by the gateway, by method, route template and status',
+);
 
-export const handlerDuration = new Histogram({
-  name: 'im_handler_duration_seconds',
-  help: 'Time a NATS service handler took, by subject and outcome (ok or the error code)',
-  labelNames: ['subject', 'outcome'] as const,
-  buckets: LATENCY_BUCKETS,
-});
+/** NATS service handlers: time taken, by subject and outcome (`ok` or the error code). */
+export const handlerDuration = new SeriesHistogram(
+  'im_handler_duration_seconds',
+  'Time a NATS service handler took, by subject and outcome (ok or the error code)',
+  LATENCY_BUCKETS,
+);
 
 export const handlerErrors = new Counter({
   name: 'im_handler_errors_total',
@@ -56,9 +56,3 @@ export const outboxPublished = new Counter({
   help: 'Events the outbox relay published after their request could not (crash or outage)',
   labelNames: ['source'] as const,
 });
-
-/** The sum of a counter over all its label sets (e.g. every request the gateway answered). */
-export async function counterTotal(counter: Counter<string>): Promise<number> {
-  const { values } = await counter.get();
-  return values.reduce((sum, v) => sum + v.value, 0);
-}

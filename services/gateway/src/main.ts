@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { announceReady, closeBus, connectBus, onShutdown, runMain } from '@im/bus';
 import { createLogger } from '@im/log';
-import { counterTotal, httpRequests } from '@im/metrics';
+import { httpRequests } from '@im/metrics';
 import { readConfig } from './config.js';
 import { buildServer } from './server.js';
 
@@ -31,7 +31,7 @@ await runMain('gateway', async () => {
     const lingering = setTimeout(() => server.server.closeAllConnections(), 5_000);
     await closed;
     clearTimeout(lingering);
-    log.info({ answered: await counterTotal(httpRequests) }, 'http server closed');
+    log.info({ answered: httpRequests.total() }, 'http server closed');
     await closeBus(nc);
   });
   announceReady(log, { url: `http://${config.host}:${config.port}` });

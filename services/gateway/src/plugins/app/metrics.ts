@@ -1,4 +1,4 @@
-import { httpDuration, httpRequests, initMetrics, METRICS_CONTENT_TYPE, renderMetrics } from '@im/metrics';
+import { httpDuration, initMetrics, METRICS_CONTENT_TYPE, renderMetrics } from '@im/metrics';
 import fp from 'fastify-plugin';
 
 /**
@@ -10,16 +10,16 @@ export default fp(
   async (app) => {
     initMetrics('gateway');
     app.addHook('onResponse', (request, reply, done) => {
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unknown',
-        status: String(reply.statusCode),
-      };
-      httpRequests.inc(labels);
-      httpDuration.observe(labels, reply.elapsedTime / 1000);
+      const { method } = request;
+      const route = request.routeOptions.url ?? 'unknown';
+      const status = reply.statusCode;
+      httpDuration.observe(
+        `${method} ${route} ${status}`,
+        () => ({ method, route, status: String(status) }),
+        reply.elapsedTime / 1000,
+      );
       done();
     });
-    // Public like /healthz (scrapers carry no token): keep it off the internet at the load balancer.
     app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
       reply.type(METRICS_CONTENT_TYPE).send(await renderMetrics()),
     );
