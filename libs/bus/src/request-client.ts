@@ -1,4 +1,11 @@
-import { AppError, CALLER_HEADER, ErrorCode, isErrorCode, REQUEST_ID_HEADER } from '@im/contracts';
+import {
+  AppError,
+  CALLER_HEADER,
+  ErrorCode,
+  isErrorCode,
+  REQUEST_ID_HEADER,
+  serviceAnswering,
+} from '@im/contracts';
 import {
   createInbox,
   headers,
@@ -155,8 +162,7 @@ export class RequestClient {
 }
 
 function serviceOf(subject: string): string {
-  const parts = subject.split('.');
-  return `the ${parts[1] ?? subject} service`;
+  return `the ${serviceAnswering(subject)} service`;
 }
 
 function unavailable(subject: string, why: string): AppError {

@@ -1,6 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { AppError, compileValidator, fieldOf, IdList, LoginSignatureRequest } from '../src/index.js';
+import {
+  AppError,
+  compileValidator,
+  fieldOf,
+  IdList,
+  LoginSignatureRequest,
+  serviceAnswering,
+} from '../src/index.js';
 
 describe('fieldOf', () => {
   it('turns JSON pointers into field names', () => {
@@ -47,5 +54,15 @@ describe('IdList', () => {
   it('accepts the empty list only where joining allows it', () => {
     expect(joinable({ sorted_member_ids: '' })).toBeTruthy();
     expect(() => joinable({ sorted_member_ids: '3::4' })).toThrow(/^sorted_member_ids: /);
+  });
+});
+
+describe('serviceAnswering', () => {
+  it('names the owner of a subject, not its second token', () => {
+    expect(serviceAnswering('im.org.contacts')).toBe('group');
+    expect(serviceAnswering('im.user.groups')).toBe('group');
+    expect(serviceAnswering('im.broadcast.user_notifications')).toBe('broadcast');
+    expect(serviceAnswering('im.signature.login')).toBe('signature');
+    expect(serviceAnswering('im.nobody.home')).toBe('nobody');
   });
 });
