@@ -18,9 +18,9 @@ const Schema = Type.Object({
   AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   /** Requests per caller (or per address, without a token) per window; signatures have their own, tighter. */
-  RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
+  RATE_LIMIT_MAX: Type.Integer({ default: 1_200, minimum: 1 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),
-  SIGNATURE_RATE_LIMIT_MAX: Type.Integer({ default: 120, minimum: 1 }),
+  SIGNATURE_RATE_LIMIT_MAX: Type.Integer({ default: 300, minimum: 1 }),
   /** Browser origins allowed to call the API, comma-separated (`https://app.example.com`); none by default. */
   CORS_ORIGINS: Type.String({ default: '' }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed: the client address of rate limits. */

@@ -181,4 +181,15 @@ describe('inputs', () => {
     const member = await get(open, '/im/group/1?client_id[$ne]=x', user('u1', 1));
     expect(member.body.msg).toBe('client_id[$ne]: is not a field of this request');
   });
+
+  it('a body in a type no route takes is a 415 naming the types it does', async () => {
+    const res = await open.gateway.inject({
+      method: 'POST',
+      url: '/im/group',
+      payload: 'group_name=g',
+      headers: { ...open.auth.as(admin), 'content-type': 'text/plain' },
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ error_code: 1015, msg: 'body: send application/json or form data' });
+  });
 });
