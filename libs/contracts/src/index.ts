@@ -5,6 +5,7 @@ export * from './directory-users.js';
 export * from './errors.js';
 export * from './fields.js';
 export * from './group.js';
+export * from './group-events.js';
 export * from './owners.js';
 export * from './signature.js';
 export * from './streams.js';
