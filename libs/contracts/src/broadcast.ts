@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ClassId, ClassOrganizationId, StudentUids } from './directory-classes.js';
 import { Id } from './fields.js';
+import { PageQuery } from './paging.js';
 
 /** Requests answered by the broadcast service (`im-broadcast`). */
 export const BroadcastSubjects = {
@@ -15,18 +16,10 @@ export const ClassEventSubjects = {
 } as const;
 
 export const PUSH_MESSAGE_MAX_LENGTH = 2_000;
-export const PUSHES_PER_PAGE_MAX = 100;
 
 const PushMessage = Type.String({
   maxLength: PUSH_MESSAGE_MAX_LENGTH,
   description: 'text shown to the students; empty when none was given',
-});
-const Page = Type.Integer({ minimum: 1, default: 1, description: 'page, from 1' });
-const PerPage = Type.Integer({
-  minimum: 1,
-  maximum: PUSHES_PER_PAGE_MAX,
-  default: 20,
-  description: 'items per page',
 });
 
 /** `POST /im/org/<class_id>/message`: the optional body. */
@@ -48,15 +41,8 @@ export const PushClassMessageReply = Type.Object({
 });
 export type PushClassMessageReply = Static<typeof PushClassMessageReply>;
 
-/** `?page=&per_page=` of the read endpoints; the gateway fills the defaults. */
-export const BroadcastPageQuery = Type.Object(
-  { page: Type.Optional(Page), per_page: Type.Optional(PerPage) },
-  { additionalProperties: false },
-);
-export type BroadcastPageQuery = Static<typeof BroadcastPageQuery>;
-
 export const ClassPushesRequest = Type.Object(
-  { class_id: ClassId, ...BroadcastPageQuery.properties },
+  { class_id: ClassId, ...PageQuery.properties },
   { additionalProperties: false },
 );
 export type ClassPushesRequest = Static<typeof ClassPushesRequest>;
@@ -79,7 +65,7 @@ export const ClassPushesReply = Type.Object({ total_count: Type.Integer(), data:
 export type ClassPushesReply = Static<typeof ClassPushesReply>;
 
 export const UserNotificationsRequest = Type.Object(
-  { client_id: Id('the student client id'), ...BroadcastPageQuery.properties },
+  { client_id: Id('the student client id'), ...PageQuery.properties },
   { additionalProperties: false },
 );
 export type UserNotificationsRequest = Static<typeof UserNotificationsRequest>;

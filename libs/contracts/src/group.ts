@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Id } from './fields.js';
+import { PageQuery } from './paging.js';
 
 /**
  * Groups: requests and replies (events: group-events.ts). Field names are the API document's (`conversion_id`
@@ -16,9 +17,6 @@ export const GroupSubjects = {
   orgContacts: 'im.org.contacts',
   userGroups: 'im.user.groups',
 } as const;
-
-/** The largest `per_page`; the default is 20 as in the API document. */
-export const MAX_PER_PAGE = 100;
 
 const IntId = (description: string) =>
   Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
@@ -149,16 +147,6 @@ export const RemoveMembersRequest = AddMembersRequest;
 export type RemoveMembersRequest = Static<typeof RemoveMembersRequest>;
 
 // ---- lists --------------------------------------------------------------------------------------
-
-export const PageQuery = Type.Object(
-  {
-    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1, description: 'from 1' })),
-    per_page: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_PER_PAGE, default: 20, description: 'at most 100' }),
-    ),
-  },
-  strict,
-);
 
 export const OrganizationParams = Type.Object({ organization_id: OrganizationId }, strict);
 

@@ -7,6 +7,7 @@ export * from './fields.js';
 export * from './group.js';
 export * from './group-events.js';
 export * from './owners.js';
+export * from './paging.js';
 export * from './signature.js';
 export * from './streams.js';
 export * from './subjects.js';

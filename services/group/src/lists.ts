@@ -1,5 +1,5 @@
 /**
- * The pure parts of requests: member lists and paging. Kept apart from the handlers so they are
+ * The pure parts of requests: member lists. Kept apart from the handlers so they are
  * tested without a database.
  */
 
@@ -13,17 +13,4 @@ export function initialMembers(list: string, adminUid: string): string[] {
   const members = parseMemberIds(list);
   if (adminUid !== '' && !members.includes(adminUid)) members.push(adminUid);
   return members;
-}
-
-export const DEFAULT_PAGE = 1;
-export const DEFAULT_PER_PAGE = 20;
-
-export interface PageWindow {
-  skip: number;
-  limit: number;
-}
-
-/** `?page=&per_page=` as skip/limit; the schemas have already bounded both. */
-export function pageWindow(page = DEFAULT_PAGE, perPage = DEFAULT_PER_PAGE): PageWindow {
-  return { skip: (page - 1) * perPage, limit: perPage };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requestHash } from '../src/handlers/idempotent-create.js';
-import { initialMembers, pageWindow, parseMemberIds } from '../src/lists.js';
+import { initialMembers, parseMemberIds } from '../src/lists.js';
 
 describe('member lists', () => {
   it('splits on ":" and keeps each id once, in the order first given', () => {
@@ -13,17 +13,6 @@ describe('member lists', () => {
     expect(initialMembers('a:b', 'adm')).toEqual(['a', 'b', 'adm']);
     expect(initialMembers('a:adm:b', 'adm')).toEqual(['a', 'adm', 'b']);
     expect(initialMembers('a:a', '')).toEqual(['a']);
-  });
-});
-
-describe('paging', () => {
-  it('defaults to page 1 of 20', () => {
-    expect(pageWindow()).toEqual({ skip: 0, limit: 20 });
-  });
-
-  it('skips the pages before the one asked for', () => {
-    expect(pageWindow(3, 7)).toEqual({ skip: 14, limit: 7 });
-    expect(pageWindow(1, 100)).toEqual({ skip: 0, limit: 100 });
   });
 });
 

@@ -1,7 +1,12 @@
 import { defineEndpoint } from '@im/bus';
-import { BroadcastSubjects, type ClassPushesReply, ClassPushesRequest, notFound } from '@im/contracts';
+import {
+  BroadcastSubjects,
+  type ClassPushesReply,
+  ClassPushesRequest,
+  notFound,
+  pageWindow,
+} from '@im/contracts';
 import { assertMayUseClass } from '../authorize.js';
-import { pageWindow } from '../paging.js';
 import type { DirectoryClasses } from '../projections/directory-classes.js';
 import type { DeliveriesReader } from '../repositories/deliveries.js';
 import type { PushHistory } from '../repositories/push-history.js';

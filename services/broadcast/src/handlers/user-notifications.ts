@@ -1,7 +1,11 @@
 import { defineEndpoint } from '@im/bus';
-import { BroadcastSubjects, type UserNotificationsReply, UserNotificationsRequest } from '@im/contracts';
+import {
+  BroadcastSubjects,
+  pageWindow,
+  type UserNotificationsReply,
+  UserNotificationsRequest,
+} from '@im/contracts';
 import { assertMayReadNotificationsOf } from '../authorize.js';
-import { pageWindow } from '../paging.js';
 import type { DeliveriesReader } from '../repositories/deliveries.js';
 
 /**

@@ -1,7 +1,6 @@
 import { defineEndpoint } from '@im/bus';
-import { GroupSubjects, type UserGroupsReply, UserGroupsRequest } from '@im/contracts';
+import { GroupSubjects, pageWindow, type UserGroupsReply, UserGroupsRequest } from '@im/contracts';
 import { assertMayListGroupsOf } from '../authorize.js';
-import { pageWindow } from '../lists.js';
 import type { GroupDeps } from './deps.js';
 
 /** `GET /im/user/<client_id>/groups?page=&per_page=`: the groups the client is a member of, by id. */

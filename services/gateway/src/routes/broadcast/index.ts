@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  BroadcastPageQuery,
   BroadcastSubjects,
   ClassPathParams,
   ClassPushesReply,
   ErrorBody,
+  PageQuery,
   PushClassMessageBody,
   PushClassMessageReply,
   UserNotificationsReply,
@@ -46,7 +46,7 @@ const broadcast: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         params: ClassPathParams,
-        querystring: BroadcastPageQuery,
+        querystring: PageQuery,
         response: { 200: ClassPushesReply, ...errors },
       },
     },
@@ -59,7 +59,7 @@ const broadcast: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         params: UserPathParams,
-        querystring: BroadcastPageQuery,
+        querystring: PageQuery,
         response: { 200: UserNotificationsReply, ...errors },
       },
     },
