@@ -77,6 +77,23 @@ export class Outbox implements RelaySource {
     await this.#docs.updateOne({ _id: id }, { $set: { sent: true, sent_at: new Date() } });
   }
 
+  /**
+   * Ids of events sent before `before` (oldest first, at most `limit`): what a clean-up may now
+   * delete. Pending ones are never listed, however old: the relay still owes them.
+   */
+  async sentBefore(before: Date, limit: number): Promise<string[]> {
+    const docs = await this.#docs
+      .find({ sent: true, sent_at: { $lt: before } }, { projection: { _id: 1 } })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => d._id);
+  }
+
+  async remove(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return (await this.#docs.deleteMany({ _id: { $in: ids }, sent: true })).deletedCount;
+  }
+
   /** Pending events, for tests and for operators' health checks. */
   countPending(): Promise<number> {
     return this.#docs.countDocuments({ sent: false });

@@ -15,6 +15,10 @@ const Schema = Type.Object({
   ...RelayConfig,
   /** Most members one group may hold; more is a 400. */
   GROUP_MAX_MEMBERS: Type.Integer({ default: 2_000, minimum: 1, maximum: 100_000 }),
+  /** How long an Idempotency-Key answers a repeat with the first 201. */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 365 }),
+  /** How long published events stay in the outbox (for inspection) before housekeeping removes them. */
+  OUTBOX_RETENTION_HOURS: Type.Integer({ default: 168, minimum: 1, maximum: 24 * 365 }),
   /**
    * TEST ONLY: `1` makes the process SIGKILL itself after a group change is written and before its
    * event is published, so the crash test can prove the relay publishes it (once) after a restart.
@@ -28,6 +32,9 @@ export interface GroupConfig extends StoredServiceConfig {
   relayIntervalMs: number;
   relayMinAgeMs: number;
   faultCrashBeforePublish: boolean;
+  idempotencyKeyTtlMs: number;
+  outboxRetentionMs: number;
+  intervalMs: number;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): GroupConfig {
@@ -38,5 +45,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     relayIntervalMs: c.RELAY_INTERVAL_MS,
     relayMinAgeMs: c.RELAY_MIN_AGE_MS,
     faultCrashBeforePublish: c.GROUP_FAULT_CRASH_BEFORE_PUBLISH === '1',
+    idempotencyKeyTtlMs: c.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+    outboxRetentionMs: c.OUTBOX_RETENTION_HOURS * 3_600_000,
+    // Housekeeping runs hourly; the windows above are hours long, so an hour late is no matter.
+    intervalMs: 3_600_000,
   };
 }

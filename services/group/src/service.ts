@@ -17,6 +17,7 @@ import { orgGroupsEndpoint } from './handlers/org-groups.js';
 import { removeMembersEndpoint } from './handlers/remove-members.js';
 import { updateGroupEndpoint } from './handlers/update-group.js';
 import { userGroupsEndpoint } from './handlers/user-groups.js';
+import { type Housekeeping, type HousekeepingSettings, startHousekeeping } from './housekeeping.js';
 import { consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
 import { EventOutcomes } from './repositories/event-outcomes.js';
 import { GroupMembers } from './repositories/group-members.js';
@@ -33,7 +34,8 @@ export const GROUP_OUTBOX = 'group_outbox';
 export type GroupSettings = Pick<
   GroupConfig,
   'maxMembers' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
->;
+> &
+  HousekeepingSettings;
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   maxMembers: 2_000,
@@ -41,6 +43,9 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   relayIntervalMs: 1_000,
   relayMinAgeMs: 2_000,
   faultCrashBeforePublish: false,
+  idempotencyKeyTtlMs: 24 * 3_600_000,
+  outboxRetentionMs: 7 * 24 * 3_600_000,
+  intervalMs: 3_600_000,
 };
 
 export interface GroupServiceOptions {
@@ -55,6 +60,7 @@ export interface GroupServiceOptions {
 export interface RunningGroupService {
   outbox: Outbox;
   relay: Relay;
+  housekeeping: Housekeeping;
   /** Stops taking requests and events; the connection and the database stay the caller's. */
   stop(): Promise<void>;
 }
@@ -100,6 +106,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
     intervalMs: settings.relayIntervalMs,
     minAgeMs: settings.relayMinAgeMs,
   });
+  const housekeeping = startHousekeeping({ outbox, outcomes, keys, log }, settings);
   const service = await startService(nc, {
     name: ServiceNames.group,
     version: '0.1.0',
@@ -120,10 +127,12 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   return {
     outbox,
     relay,
+    housekeeping,
     async stop() {
       await service.stop();
       await projection.stop();
       await relay.stop();
+      await housekeeping.stop();
     },
   };
 }

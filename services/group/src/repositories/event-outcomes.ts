@@ -36,4 +36,9 @@ export class EventOutcomes {
       return (await this.get(eventId)) ?? outcome;
     }
   }
+
+  /** Forgets the outcomes of these events: only once their outbox records are sent and purged. */
+  async remove(eventIds: string[]): Promise<void> {
+    if (eventIds.length > 0) await this.#docs.deleteMany({ _id: { $in: eventIds } });
+  }
 }

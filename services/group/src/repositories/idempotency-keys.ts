@@ -52,4 +52,12 @@ export class IdempotencyKeys {
   async releaseStale(scope: string, before: Date): Promise<void> {
     await this.#docs.deleteOne({ _id: scope, reply: null, created_at: { $lt: before } });
   }
+
+  /**
+   * Forgets keys whose group was created before `before`: a key is good for a retry window (24 h
+   * by default, as payment APIs have it), not forever. A claim still waiting for its reply stays.
+   */
+  async expire(before: Date): Promise<number> {
+    return (await this.#docs.deleteMany({ reply: { $ne: null }, created_at: { $lt: before } })).deletedCount;
+  }
 }

@@ -1,0 +1,55 @@
+import { type CreateGroupReply, GroupSubjects } from '@im/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GroupHarness, startGroupHarness } from './harness.js';
+
+// What FerretDB cannot expire by itself: used Idempotency-Keys after their window, and outbox
+// records long since published. Runs are driven with a clock set ahead, not by waiting.
+const HOUR = 3_600_000;
+let h: GroupHarness;
+
+beforeAll(async () => {
+  // The relay stays out of the way: the pending event below must stay pending.
+  h = await startGroupHarness({
+    idempotencyKeyTtlMs: 24 * HOUR,
+    outboxRetentionMs: 7 * 24 * HOUR,
+    relayIntervalMs: HOUR,
+    relayMinAgeMs: HOUR,
+  });
+});
+afterAll(() => h?.close());
+
+const body = (organization_id: number) => ({ group_name: 'g', member_client_ids: 'a:b', organization_id });
+const create = (payload: Record<string, unknown>) => h.call<CreateGroupReply>(GroupSubjects.create, payload);
+const later = (ms: number) => new Date(Date.now() + ms);
+const outboxCount = () => h.store.db.collection('group_outbox').countDocuments();
+const outcomeCount = () => h.store.db.collection('group_event_outcomes').countDocuments();
+
+describe('group housekeeping', () => {
+  it('keeps a used Idempotency-Key for its window, then lets the key create anew', async () => {
+    const first = await create({ ...body(701), idempotency_key: 'hk-1' });
+    const housekeeping = h.service!.housekeeping;
+
+    expect((await housekeeping.runOnce(later(23 * HOUR))).keys).toBe(0);
+    expect((await create({ ...body(701), idempotency_key: 'hk-1' })).group_id).toBe(first.group_id);
+
+    expect((await housekeeping.runOnce(later(25 * HOUR))).keys).toBe(1);
+    expect((await create({ ...body(701), idempotency_key: 'hk-1' })).group_id).not.toBe(first.group_id);
+  });
+
+  it('removes published events (and their outcomes) after the retention, never a pending one', async () => {
+    await create(body(702));
+    const outbox = h.service!.outbox;
+    await outbox.add({ id: 'hk-pending', subject: 'im.events.group.updated', payload: {} });
+    const before = await outboxCount();
+    expect(before).toBeGreaterThanOrEqual(3);
+    expect(await outcomeCount()).toBeGreaterThan(0);
+
+    const housekeeping = h.service!.housekeeping;
+    expect((await housekeeping.runOnce(later(6 * 24 * HOUR))).events).toBe(0);
+    const { events } = await housekeeping.runOnce(later(8 * 24 * HOUR));
+    expect(events).toBe(before - 1);
+    expect(await outboxCount()).toBe(1);
+    expect(await outbox.countPending()).toBe(1);
+    expect(await outcomeCount()).toBe(0);
+  });
+});
