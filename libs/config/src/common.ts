@@ -42,6 +42,17 @@ export const RelayConfig = {
 };
 
 const StoredService = Type.Object(storedServiceConfig(0));
+const Relay = Type.Object(RelayConfig);
+
+export interface RelaySettings {
+  relayIntervalMs: number;
+  relayMinAgeMs: number;
+}
+
+/** The relay's part of a service's configuration, from its loaded variables. */
+export function readRelaySettings(c: Static<typeof Relay>): RelaySettings {
+  return { relayIntervalMs: c.RELAY_INTERVAL_MS, relayMinAgeMs: c.RELAY_MIN_AGE_MS };
+}
 
 export interface StoredServiceConfig {
   natsUrl: string;

@@ -3,6 +3,8 @@ export {
   JetStreamConfig,
   metricsConfig,
   RelayConfig,
+  type RelaySettings,
+  readRelaySettings,
   readStoredServiceConfig,
   type StoredServiceConfig,
   storedServiceConfig,

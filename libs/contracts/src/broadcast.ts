@@ -104,3 +104,17 @@ export const ClassMessageEvent = Type.Object(
   { additionalProperties: false },
 );
 export type ClassMessageEvent = Static<typeof ClassMessageEvent>;
+
+/**
+ * One student's copy of one push, as stored: written by the workers (who own the `deliveries`
+ * collection and its indexes), read by the broadcast service. Both sides use this one shape.
+ */
+export interface DeliveryRecord {
+  push_id: number;
+  class_id: number;
+  organization_id: number;
+  student_uid: string;
+  message: string;
+  pushed_at: Date;
+  delivered_at: Date;
+}

@@ -3,6 +3,8 @@ import {
   databaseOf,
   loadConfig,
   RelayConfig,
+  type RelaySettings,
+  readRelaySettings,
   readStoredServiceConfig,
   type StoredServiceConfig,
   storedServiceConfig,
@@ -29,11 +31,9 @@ const Schema = Type.Object({
   BROADCAST_FAULT_CRASH_BEFORE_PUBLISH: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
 });
 
-export interface BroadcastConfig extends StoredServiceConfig {
+export interface BroadcastConfig extends StoredServiceConfig, RelaySettings {
   deliveriesDbName: string;
   pushTimeZone: string;
-  relayIntervalMs: number;
-  relayMinAgeMs: number;
   faultCrashBeforePublish: boolean;
 }
 
@@ -46,8 +46,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     ...readStoredServiceConfig(c, DEFAULT_DB, env),
     deliveriesDbName: c.DELIVERIES_DB ?? databaseOf(c.MONGO_URL) ?? DEFAULT_DELIVERIES_DB,
     pushTimeZone: c.PUSH_TIMEZONE,
-    relayIntervalMs: c.RELAY_INTERVAL_MS,
-    relayMinAgeMs: c.RELAY_MIN_AGE_MS,
+    ...readRelaySettings(c),
     faultCrashBeforePublish: c.BROADCAST_FAULT_CRASH_BEFORE_PUBLISH === '1',
   };
 }

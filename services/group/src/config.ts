@@ -1,6 +1,8 @@
 import {
   loadConfig,
   RelayConfig,
+  type RelaySettings,
+  readRelaySettings,
   readStoredServiceConfig,
   type StoredServiceConfig,
   storedServiceConfig,
@@ -27,10 +29,8 @@ const Schema = Type.Object({
   GROUP_FAULT_CRASH_BEFORE_PUBLISH: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
 });
 
-export interface GroupConfig extends StoredServiceConfig {
+export interface GroupConfig extends StoredServiceConfig, RelaySettings {
   maxMembers: number;
-  relayIntervalMs: number;
-  relayMinAgeMs: number;
   faultCrashBeforePublish: boolean;
   idempotencyKeyTtlMs: number;
   outboxRetentionMs: number;
@@ -42,8 +42,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   return {
     ...readStoredServiceConfig(c, DEFAULT_DB, env),
     maxMembers: c.GROUP_MAX_MEMBERS,
-    relayIntervalMs: c.RELAY_INTERVAL_MS,
-    relayMinAgeMs: c.RELAY_MIN_AGE_MS,
+    ...readRelaySettings(c),
     faultCrashBeforePublish: c.GROUP_FAULT_CRASH_BEFORE_PUBLISH === '1',
     idempotencyKeyTtlMs: c.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     outboxRetentionMs: c.OUTBOX_RETENTION_HOURS * 3_600_000,

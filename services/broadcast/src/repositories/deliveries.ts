@@ -1,15 +1,8 @@
+import type { DeliveryRecord } from '@im/contracts';
 import type { Collection, Db } from 'mongodb';
 
 /** A delivery as the workers write it (their `deliveries` collection; see @im/workers). */
-export interface DeliveryDoc {
-  push_id: number;
-  class_id: number;
-  organization_id: number;
-  student_uid: string;
-  message: string;
-  pushed_at: Date;
-  delivered_at: Date;
-}
+export type DeliveryDoc = DeliveryRecord;
 
 /**
  * Read-only view of the workers' `deliveries`. The workers own the collection and its indexes

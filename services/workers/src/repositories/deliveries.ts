@@ -1,17 +1,9 @@
-import type { ClassMessageEvent } from '@im/contracts';
+import type { ClassMessageEvent, DeliveryRecord } from '@im/contracts';
 import { isDuplicateKeyError } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /** One student's copy of one push. Written by the workers only; the broadcast service reads it. */
-export interface Delivery {
-  push_id: number;
-  class_id: number;
-  organization_id: number;
-  student_uid: string;
-  message: string;
-  pushed_at: Date;
-  delivered_at: Date;
-}
+export type Delivery = DeliveryRecord;
 
 export interface ChunkOutcome {
   inserted: number;
