@@ -1,9 +1,17 @@
-import { CommonConfig, ConfigError, loadConfig, type NatsAuth, readNatsAuth } from '@im/config';
+import {
+  CommonConfig,
+  ConfigError,
+  JetStreamConfig,
+  loadConfig,
+  type NatsAuth,
+  readNatsAuth,
+} from '@im/config';
 import { Type } from '@sinclair/typebox';
 import { type AuthSettings, readAuthKeys } from './auth/keys.js';
 
 const Schema = Type.Object({
   ...CommonConfig,
+  ...JetStreamConfig,
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
   /** How long the gateway waits for a service before answering 504. */
@@ -12,8 +20,6 @@ const Schema = Type.Object({
   BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1_024 }),
   /** Lame-duck time on SIGTERM before the listener closes (see plugins/app/draining.ts). */
   SHUTDOWN_DELAY_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
-  /** JetStream replicas for the streams this process creates: 1 on one server, 3 on a cluster. */
-  JETSTREAM_REPLICAS: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
   /** When set, tokens must carry this `iss` / `aud` (keys: see auth/keys.ts). */
   AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
