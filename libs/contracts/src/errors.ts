@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { safeText } from './quote.js';
 
 /**
  * The one error family of the system. Codes 1000–1008 and 7xxx are the old system's; the rest were
@@ -60,6 +61,11 @@ export const ErrorBody = Type.Object({
 });
 export type ErrorBody = Static<typeof ErrorBody>;
 
+/**
+ * Every error of the system. Its message is made safe once, here (control characters escaped, at
+ * most MESSAGE_MAX code points), whatever input it repeats: messages go into NATS headers, log
+ * lines and HTTP bodies. Call sites still `quote()` the values they repeat, to keep them short.
+ */
 export class AppError extends Error {
   override readonly name = 'AppError';
 
@@ -68,7 +74,7 @@ export class AppError extends Error {
     message: string,
     readonly data?: unknown,
   ) {
-    super(message);
+    super(safeText(message));
   }
 
   get status(): number {

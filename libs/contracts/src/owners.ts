@@ -1,4 +1,5 @@
 import { BroadcastSubjects } from './broadcast.js';
+import { ConversationSubjects } from './conversations.js';
 import { GroupSubjects } from './group.js';
 import { SignatureSubjects } from './subjects.js';
 
@@ -6,6 +7,7 @@ import { SignatureSubjects } from './subjects.js';
 const OWNERS = new Map<string, string>([
   ...Object.values(SignatureSubjects).map((subject) => [subject, 'signature'] as const),
   ...Object.values(GroupSubjects).map((subject) => [subject, 'group'] as const),
+  ...Object.values(ConversationSubjects).map((subject) => [subject, 'group'] as const),
   ...Object.values(BroadcastSubjects).map((subject) => [subject, 'broadcast'] as const),
 ]);
 
