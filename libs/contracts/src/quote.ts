@@ -11,8 +11,8 @@ export const QUOTE_MAX = 64;
 export const MESSAGE_MAX = 512;
 
 // C0 controls, DEL, C1 controls, the line and paragraph separators, and lone surrogates.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function escapeOne(ch: string): string {
