@@ -7,12 +7,14 @@ export class InFlight {
     return this.#count;
   }
 
+  /** Counts `work` until it settles; a rejection is the caller's to handle, never re-thrown here. */
   track(work: Promise<unknown>): void {
     this.#count++;
-    void work.finally(() => {
+    const done = () => {
       this.#count--;
       if (this.#count === 0) for (const wake of this.#idle.splice(0)) wake();
-    });
+    };
+    work.then(done, done);
   }
 
   /** Resolves once nothing is in flight, or after `timeoutMs` whatever remains. */

@@ -1,14 +1,20 @@
 export { type BusSettings, closeBus, connectBus, type NatsConnection } from './connect.js';
+export { isDatabaseUnavailable } from './database-errors.js';
+export { headerValue } from './header-value.js';
 export { InFlight } from './in-flight.js';
 export { announceReady, onShutdown, runMain } from './lifecycle.js';
+export { type LoggableError, loggableError } from './loggable-error.js';
 export { type ReplyBytes, RequestClient, type RequestClientOptions } from './request-client.js';
+export { busUnavailable } from './request-errors.js';
+export { isSafeRequestId, REQUEST_ID_PATTERN } from './request-id.js';
 export {
+  DEFAULT_MAX_IN_FLIGHT,
   defineEndpoint,
   type Endpoint,
   type HandlerContext,
   type RunningService,
   type ServiceSettings,
   startService,
-  toAppError,
 } from './service.js';
 export { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER } from './service-error-headers.js';
+export { toAppError } from './to-app-error.js';

@@ -1,18 +1,20 @@
-import {
-  AppError,
-  CALLER_HEADER,
-  ErrorCode,
-  isErrorCode,
-  REQUEST_ID_HEADER,
-  serviceAnswering,
-} from '@im/contracts';
+import { type AppError, CALLER_HEADER, DEFAULT_MAX_PAYLOAD, REQUEST_ID_HEADER } from '@im/contracts';
 import {
   createInbox,
   headers,
   type Msg,
   type NatsConnection,
+  type Status,
   type Subscription,
 } from '@nats-io/transport-node';
+import {
+  busUnavailable,
+  decodeServiceError,
+  headerBytes,
+  timedOut,
+  tooLargeForBus,
+  unavailable,
+} from './request-errors.js';
 import { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER } from './service-error-headers.js';
 
 export interface RequestClientOptions {
@@ -23,7 +25,15 @@ export interface RequestClientOptions {
    * sets its own service identity here; the gateway passes each HTTP caller per request instead.
    */
   caller?: string;
+  /** Who is not connected, in the 503 a request gets while NATS is away; default `the gateway`. */
+  client?: string;
 }
+
+/**
+ * A payload this close to `max_payload` has its header bytes counted exactly; below it the check
+ * costs one comparison (headers are far smaller: the caller header is at most ~17 KB).
+ */
+const HEADER_ALLOWANCE = 32_768;
 
 /** The raw reply: JSON bytes the caller may forward without parsing. */
 export type ReplyBytes = Uint8Array;
@@ -61,14 +71,22 @@ export class RequestClient {
   readonly #pending = new Map<string, Pending>();
   readonly #sub: Subscription;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #client: string;
+  readonly #status: AsyncIterable<Status>;
+  #connected = true;
+  #maxPayload: number;
   #next = 0;
   #outgoing: Outgoing[] = [];
   #flushScheduled = false;
 
-  constructor(nc: NatsConnection, { timeoutMs, caller }: RequestClientOptions) {
+  constructor(nc: NatsConnection, { timeoutMs, caller, client = 'the gateway' }: RequestClientOptions) {
     this.#nc = nc;
     this.#timeoutMs = timeoutMs;
     this.#caller = caller;
+    this.#client = client;
+    this.#maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    this.#status = nc.status();
+    void this.#watch();
     this.#prefix = `${createInbox()}.`;
     this.#sub = nc.subscribe(`${this.#prefix}*`, { callback: (_err, msg) => this.#onReply(msg) });
     const tick = Math.max(10, Math.min(250, Math.floor(timeoutMs / 10)));
@@ -104,6 +122,19 @@ export class RequestClient {
       done(unavailable(subject, 'the message bus connection is closed'));
       return;
     }
+    // nats.js would buffer the request until it reconnects, and the caller would wait out the
+    // whole timeout: say at once that the bus is away (requests already sent keep waiting).
+    if (!this.#connected) {
+      done(busUnavailable(this.#client));
+      return;
+    }
+    if (payload.length + HEADER_ALLOWANCE > this.#maxPayload) {
+      const limit = this.#maxPayload - headerBytes(requestId, caller ?? this.#caller);
+      if (payload.length > limit) {
+        done(tooLargeForBus(payload.length, limit));
+        return;
+      }
+    }
     const token = (this.#next++).toString(36);
     this.#pending.set(token, { done, deadline: Date.now() + this.#timeoutMs, subject });
     this.#outgoing.push({ subject, payload, token, requestId, caller: caller ?? this.#caller });
@@ -130,13 +161,44 @@ export class RequestClient {
       try {
         this.#nc.publish(subject, payload, { reply: this.#prefix + token, headers: h });
       } catch (error) {
-        this.#settle(token)?.done(unavailable(subject, (error as Error).message));
+        const message = (error as Error).message;
+        const refused = /max_payload/.test(message)
+          ? tooLargeForBus(payload.length, this.#maxPayload - headerBytes(requestId, caller))
+          : unavailable(subject, message);
+        this.#settle(token)?.done(refused);
       }
     }
   };
 
+  /** False from a disconnect until NATS is reached again: requests are then answered 503 at once. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** The server's `max_payload`, as last known: a message larger than it cannot be sent. */
+  get maxPayload(): number {
+    return this.#maxPayload;
+  }
+
+  /** Connection state from nats.js status events (the connection reconnects on its own). */
+  async #watch(): Promise<void> {
+    try {
+      for await (const status of this.#status) {
+        if (status.type === 'disconnect' || status.type === 'reconnecting') this.#connected = false;
+        else if (status.type === 'reconnect') {
+          this.#connected = true;
+          this.#maxPayload = this.#nc.info?.max_payload ?? this.#maxPayload;
+        }
+      }
+    } catch {
+      // The iterator ends with the connection; nothing to do.
+    }
+  }
+
   /** Rejects whatever is still waiting and stops listening. */
   close(): void {
+    // status() is a nats.js QueuedIterator, typed as a plain AsyncIterable: stop() unregisters it.
+    (this.#status as { stop?: () => void }).stop?.();
     clearInterval(this.#sweeper);
     this.#sub.unsubscribe();
     for (const [token, pending] of this.#pending) {
@@ -172,31 +234,7 @@ export class RequestClient {
     for (const [token, pending] of this.#pending) {
       if (pending.deadline > now) break;
       this.#pending.delete(token);
-      pending.done(
-        new AppError(ErrorCode.UpstreamTimeout, `${serviceOf(pending.subject)} did not answer in time`),
-      );
+      pending.done(timedOut(pending.subject, this.#timeoutMs));
     }
   }
-}
-
-function serviceOf(subject: string): string {
-  return `the ${serviceAnswering(subject)} service`;
-}
-
-function unavailable(subject: string, why: string): AppError {
-  return new AppError(ErrorCode.ServiceUnavailable, `${serviceOf(subject)} is unavailable: ${why}`);
-}
-
-/** Rebuilds a service's AppError from the error headers and the JSON body it sent with them. */
-function decodeServiceError(code: number, description: string, data: Uint8Array): AppError {
-  if (!isErrorCode(code)) return new AppError(ErrorCode.ServerError, 'internal error');
-  let extra: unknown;
-  if (data.length > 0) {
-    try {
-      extra = (JSON.parse(Buffer.from(data).toString('utf8')) as { data?: unknown }).data;
-    } catch {
-      extra = undefined;
-    }
-  }
-  return new AppError(code, description || 'error', extra);
 }

@@ -1,29 +1,16 @@
-import {
-  AppError,
-  type Caller,
-  compileValidator,
-  ErrorCode,
-  invalidParameter,
-  REQUEST_ID_HEADER,
-} from '@im/contracts';
+import { AppError, compileValidator, DEFAULT_MAX_PAYLOAD, ErrorCode } from '@im/contracts';
 import type { Logger } from '@im/log';
-import { handlerDuration, handlerErrors } from '@im/metrics';
+import { handlerErrors } from '@im/metrics';
 import { type Service, type ServiceMsg, Svcm } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { callerOf } from './caller.js';
+import { type Answering, answer } from './answer.js';
+import { respondWithError } from './error-reply.js';
+import type { HandlerContext } from './handler-context.js';
 import { InFlight } from './in-flight.js';
+import { loggableError } from './loggable-error.js';
 
-export interface HandlerContext {
-  requestId: string;
-  /**
-   * Who asks: the caller the gateway verified, or the internal service that sent the request.
-   * Every endpoint needs one; a request without it is refused (401) before the handler runs.
-   */
-  caller: Caller;
-  /** A child logger carrying the request id. */
-  log: Logger;
-}
+export type { HandlerContext } from './handler-context.js';
 
 export interface Endpoint<S extends TSchema = TSchema> {
   /** A simple token, shown in `$SRV` INFO and STATS. */
@@ -39,34 +26,59 @@ export function defineEndpoint<S extends TSchema>(endpoint: Endpoint<S>): Endpoi
   return endpoint;
 }
 
+/** Handlers one service process runs at once unless told otherwise (MAX_IN_FLIGHT's default). */
+export const DEFAULT_MAX_IN_FLIGHT = 512;
+
 export interface ServiceSettings {
+  /** As `$SRV` shows it: `im-group`. Messages use it without the `im-` prefix (`group`). */
   name: string;
   version: string;
   description: string;
   log: Logger;
   // biome-ignore lint/suspicious/noExplicitAny: endpoints of different request types share one list
   endpoints: Endpoint<any>[];
+  /**
+   * Requests this process handles at once, all endpoints together (MAX_IN_FLIGHT). One more is
+   * answered 503 at once, naming the service, instead of queueing behind a slow dependency:
+   * memory stays bounded, and the caller (or another copy) can retry. Default 512.
+   */
+  maxInFlight?: number;
 }
 
 /**
  * Starts a nats.js micro-service: discoverable through `$SRV`, and every endpoint in the default
  * queue group so more copies mean more capacity. nats.js only turns synchronous throws into error
- * replies; every handler here runs through `answer`, which also covers rejected promises.
+ * replies; every handler here runs through `answer`, which catches everything else too, so one bad
+ * message never ends the process.
  */
 export async function startService(nc: NatsConnection, settings: ServiceSettings): Promise<RunningService> {
   const { name, version, description, log, endpoints } = settings;
+  const maxInFlight = settings.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const service = await new Svcm(nc).add({ name, version, description });
   const inFlight = new InFlight();
+  const answering: Answering = {
+    log,
+    service: shortName(name),
+    // Known only while connected; the default is what a server without the setting carries.
+    maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+  };
   for (const endpoint of endpoints) {
     const validate = compileValidator(endpoint.request);
+    const run = (body: unknown, ctx: HandlerContext) => endpoint.handle(validate(body), ctx);
     service.addEndpoint(endpoint.name, {
       subject: endpoint.subject,
       handler: (_err, msg) => {
-        inFlight.track(answer(msg, log, (body, ctx) => endpoint.handle(validate(body), ctx)));
+        // Nothing may escape into nats.js's subscription callback: it would end the process.
+        try {
+          if (inFlight.count >= maxInFlight) refuseBusy(msg, answering, inFlight.count);
+          else inFlight.track(answer(msg, run, answering));
+        } catch (error) {
+          log.error({ err: loggableError(error), subject: endpoint.subject }, 'could not take the request');
+        }
       },
     });
   }
-  log.info({ service: name, endpoints: endpoints.map((e) => e.subject) }, 'service started');
+  log.info({ service: name, endpoints: endpoints.map((e) => e.subject), maxInFlight }, 'service started');
   return {
     service,
     async stop(graceMs = 10_000) {
@@ -82,78 +94,17 @@ export interface RunningService {
   stop(graceMs?: number): Promise<void>;
 }
 
-const decoder = new TextDecoder();
-
-async function answer(
-  msg: ServiceMsg,
-  log: Logger,
-  run: (body: unknown, ctx: HandlerContext) => unknown,
-): Promise<void> {
-  const requestId = msg.headers?.get(REQUEST_ID_HEADER) || '-';
-  const ctx = new Context(requestId, msg.subject, log);
-  const started = performance.now();
-  try {
-    ctx.caller = callerOf(msg.headers);
-    const result = await run(parseJson(msg.data), ctx);
-    msg.respond(JSON.stringify(result ?? {}));
-    const subject = msg.subject;
-    handlerDuration.observe(
-      subject,
-      () => ({ subject, outcome: 'ok' }),
-      (performance.now() - started) / 1000,
-    );
-  } catch (error) {
-    const appError = toAppError(error, ctx.log);
-    msg.respondError(appError.code, appError.message, JSON.stringify(appError.toBody()));
-    const code = String(appError.code);
-    const subject = msg.subject;
-    handlerDuration.observe(
-      `${subject} ${code}`,
-      () => ({ subject, outcome: code }),
-      (performance.now() - started) / 1000,
-    );
-    handlerErrors.inc({ subject: msg.subject, code });
-  }
+/** `im-group` → `group`, the name people read in messages. */
+function shortName(name: string): string {
+  return name.replace(/^im-/, '');
 }
 
-/** The request's logger is built only when a handler logs: most requests never do. */
-class Context implements HandlerContext {
-  #log: Logger | undefined;
-  /** Set before the handler runs; a request without a caller never reaches it. */
-  caller!: Caller;
-
-  constructor(
-    readonly requestId: string,
-    readonly subject: string,
-    readonly parent: Logger,
-  ) {}
-
-  get log(): Logger {
-    // The caller's id goes on every line a handler writes: who did what is the first audit question.
-    this.#log ??= this.parent.child({
-      reqId: this.requestId,
-      subject: this.subject,
-      caller: this.caller?.sub,
-    });
-    return this.#log;
-  }
-}
-
-function parseJson(data: Uint8Array): unknown {
-  if (data.length === 0) return {};
-  try {
-    return JSON.parse(decoder.decode(data));
-  } catch {
-    throw invalidParameter('body', 'must be JSON');
-  }
-}
-
-/** Known errors travel as they are; anything else is logged here and leaves as a bare 500. */
-export function toAppError(error: unknown, log: Logger): AppError {
-  if (error instanceof AppError) {
-    if (error.status >= 500) log.warn({ code: error.code, err: error.message }, 'request failed');
-    return error;
-  }
-  log.error({ err: error }, 'unhandled error in handler');
-  return new AppError(ErrorCode.ServerError, 'internal error');
+/** Over the cap: a 503 at once, without decoding the request. Not logged per request (a flood). */
+function refuseBusy(msg: ServiceMsg, { service, maxPayload }: Answering, count: number): void {
+  const error = new AppError(
+    ErrorCode.ServiceUnavailable,
+    `the ${service} service is busy: ${count} requests in flight; retry shortly`,
+  );
+  handlerErrors.inc({ subject: msg.subject, code: String(error.code) });
+  respondWithError(msg, error, maxPayload());
 }

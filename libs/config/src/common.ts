@@ -23,6 +23,24 @@ export const metricsConfig = (defaultPort: number) => ({
 });
 
 /**
+ * What every process that answers requests reads (startService's `maxInFlight`): past this many
+ * handlers in flight a request is answered 503 at once, so a slow dependency and client retries
+ * cannot grow memory without bound.
+ */
+export const InFlightConfig = {
+  MAX_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1, maximum: 100_000 }),
+};
+
+/**
+ * The MongoDB client's time limits (connectMongo's `timeoutMs`): the longest a request waits for a
+ * pooled connection, for a server, and for one operation's answer. A slow store then fails
+ * requests (503) instead of piling them up.
+ */
+export const MongoTimeoutConfig = {
+  MONGO_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 600_000 }),
+};
+
+/**
  * What every MongoDB-backed service reads. The default URL names no database, so each service
  * falls back to its own (`im_group`, …); a URL that names one wins.
  */
@@ -30,6 +48,8 @@ export const storedServiceConfig = (defaultMetricsPort: number) => ({
   ...CommonConfig,
   ...JetStreamConfig,
   ...metricsConfig(defaultMetricsPort),
+  ...InFlightConfig,
+  ...MongoTimeoutConfig,
   MONGO_URL: Type.String({ default: 'mongodb://127.0.0.1:27017/', pattern: '^mongodb(\\+srv)?://' }),
 });
 
@@ -64,6 +84,10 @@ export interface StoredServiceConfig {
   jetstreamReplicas: number;
   metricsPort: number;
   metricsHost: string;
+  /** startService's `maxInFlight` (MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  /** connectMongo's `timeoutMs` (MONGO_TIMEOUT_MS). */
+  mongoTimeoutMs: number;
 }
 
 /** The common part of a stored service's configuration, from its loaded variables. */
@@ -81,5 +105,7 @@ export function readStoredServiceConfig(
     jetstreamReplicas: c.JETSTREAM_REPLICAS,
     metricsPort: c.METRICS_PORT,
     metricsHost: c.METRICS_HOST,
+    maxInFlight: c.MAX_IN_FLIGHT,
+    mongoTimeoutMs: c.MONGO_TIMEOUT_MS,
   };
 }

@@ -1,6 +1,8 @@
 export {
   CommonConfig,
+  InFlightConfig,
   JetStreamConfig,
+  MongoTimeoutConfig,
   metricsConfig,
   RelayConfig,
   type RelaySettings,

@@ -67,6 +67,18 @@ describe('stored service configuration', () => {
     expect(c).toMatchObject({ metricsPort: 0, jetstreamReplicas: 3, natsUrl: 'nats://127.0.0.1:4222' });
     expect(() => loadConfig(schema, { MONGO_URL: 'http://nope' })).toThrow(/MONGO_URL: /);
   });
+
+  it('reads the in-flight cap and the database time limit, naming a bad one', () => {
+    const defaults = readStoredServiceConfig(loadConfig(schema, {}), 'x');
+    expect(defaults).toMatchObject({ maxInFlight: 512, mongoTimeoutMs: 5_000 });
+    const set = readStoredServiceConfig(
+      loadConfig(schema, { MAX_IN_FLIGHT: '64', MONGO_TIMEOUT_MS: '1500' }),
+      'x',
+    );
+    expect(set).toMatchObject({ maxInFlight: 64, mongoTimeoutMs: 1_500 });
+    expect(() => loadConfig(schema, { MAX_IN_FLIGHT: '0' })).toThrow(/MAX_IN_FLIGHT: /);
+    expect(() => loadConfig(schema, { MONGO_TIMEOUT_MS: 'soon' })).toThrow(/MONGO_TIMEOUT_MS: /);
+  });
 });
 
 describe('readNatsAuth', () => {

@@ -1,5 +1,5 @@
 export { databaseOf } from '@im/config';
 export { applyIfNewer } from './apply-if-newer.js';
-export { connectMongo, type MongoStore } from './connect.js';
+export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, type MongoStore, type MongoTimeouts } from './connect.js';
 export { Counters } from './counters.js';
 export { isDuplicateKeyError } from './duplicate-key.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { busUnavailable, loggableError } from '@im/bus';
 import { AppError, DirectoryEventAccepted, ErrorBody, ErrorCode } from '@im/contracts';
 import type { FastifyInstance } from 'fastify';
 import { requireService } from './plugins/app/auth.js';
@@ -25,10 +26,12 @@ export async function announce(
   subject: string,
   payload: { event_id: string },
 ): Promise<DirectoryEventAccepted> {
+  // A publish while NATS is away would wait out JetStream's timeout: say so at once instead.
+  if (!app.bus.connected) throw busUnavailable('the gateway');
   try {
     await app.events.publish({ id: payload.event_id, subject, payload });
   } catch (error) {
-    app.log.warn({ err: error, subject }, 'directory event not published');
+    app.log.warn({ err: loggableError(error), subject }, 'directory event not published');
     throw new AppError(ErrorCode.ServiceUnavailable, 'the event stream is unavailable; try again');
   }
   return { event_id: payload.event_id };

@@ -16,7 +16,12 @@ const Schema = Type.Object({
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
   /** How long the gateway waits for a service before answering 504. */
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 120_000 }),
-  /** Largest request body accepted; larger is a 413. */
+  /**
+   * Largest request body accepted; larger is a 413. The default equals NATS's default
+   * max_payload: a body that passes this limit but whose request (with its headers) the bus
+   * cannot carry is a 413 too, from the request client, never a failed publish. Lists that ride
+   * in events (a class roster) are held to listByteBudget(max_payload) where they enter.
+   */
   BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1_024 }),
   /** Lame-duck time on SIGTERM before the listener closes (see plugins/app/draining.ts). */
   SHUTDOWN_DELAY_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Logger, lazyChild } from '@im/log';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -6,15 +5,9 @@ import Fastify, { LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { app } from './app.js';
 import type { AuthSettings } from './auth/keys.js';
+import { clientErrorHandler } from './client-errors.js';
 import type { RateLimitSettings } from './config.js';
-
-/**
- * Request ids for calls that bring none: a random per-process prefix and a counter, unique across
- * copies of the gateway and far cheaper than a UUID per request.
- */
-const ID_PREFIX = randomBytes(6).toString('hex');
-let idCounter = 0;
-const nextRequestId = () => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
+import { requestIdOf } from './request-id.js';
 
 export interface ServerOptions {
   nc: NatsConnection;
@@ -52,8 +45,12 @@ export async function buildServer({
     childLoggerFactory: (logger, bindings, options) => lazyChild(logger as Logger, bindings, options),
     // One line per request costs the hot path; operators turn it on with LOG_LEVEL=debug.
     logController: new LogController({ disableRequestLogging: !log.isLevelEnabled('debug') }),
-    requestIdHeader: 'x-request-id',
-    genReqId: nextRequestId,
+    // The caller's X-Request-Id only when it is a safe token (request-id.ts): it travels into
+    // NATS headers and log lines. Fastify's own header option would take any value.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Errors of Node's HTTP parser answer in the API's error shape, not Fastify's.
+    clientErrorHandler: clientErrorHandler(log),
     bodyLimit,
     // Request bodies and slow clients must not hold a connection forever.
     requestTimeout: requestTimeoutMs * 2,

@@ -1,3 +1,4 @@
+import { headerValue } from '@im/bus';
 import { type Caller, ErrorBody, forbidden, isService, unauthenticated } from '@im/contracts';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -64,8 +65,9 @@ export default fp<AuthPluginOptions>(
         reply.header('www-authenticate', REALM);
         return done(unauthenticated('authorization', 'a bearer token is required'));
       }
-      // RFC 6750 §3: the description is a quoted string; ours never carry quotes or backslashes.
-      const description = problem.replace(/["\\]/g, "'");
+      // RFC 6750 §3: the description is a quoted string of printable ASCII; whatever a reason
+      // repeats (a claim's rule) cannot end the string, the header or the line.
+      const description = headerValue(problem);
       reply.header('www-authenticate', `${REALM}, error="invalid_token", error_description="${description}"`);
       return done(unauthenticated('authorization', problem));
     });

@@ -1,13 +1,17 @@
-import { AppError, ErrorCode, fieldOf, invalidParameter, ruleFor } from '@im/contracts';
+import { loggableError } from '@im/bus';
+import { AppError, ErrorCode, fieldOf, invalidParameter, ruleFor, safeText } from '@im/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
 
-/** `GET /im/group`: the `request` field of every error body. */
+/**
+ * `GET /im/group`: the `request` field of every error body. The path is whatever the client
+ * sent (percent-escapes and all): made safe and cut short like any text that repeats input.
+ */
 export function requestLabel(request: FastifyRequest): string {
   const url = request.url;
   const query = url.indexOf('?');
-  return `${request.method} ${query === -1 ? url : url.slice(0, query)}`;
+  return safeText(`${request.method} ${query === -1 ? url : url.slice(0, query)}`);
 }
 
 /** Fastify's own errors (parsing, limits, validation) in our error family. */
@@ -77,7 +81,8 @@ export default fp(
         if (known.status >= 500) request.log.warn({ code: known.code, err: known.message }, 'request failed');
         return send(request, reply, known);
       }
-      request.log.error({ err: error }, 'unhandled error');
+      // A library's message may repeat input: logged made safe, never as it came.
+      request.log.error({ err: loggableError(error) }, 'unhandled error');
       return send(request, reply, new AppError(ErrorCode.ServerError, 'internal error'));
     });
 

@@ -1,10 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  assertFits,
   ClassPathParams,
   ClassUpsertBody,
   type DirectoryClassDeleted,
   DirectoryClassSubjects,
   type DirectoryClassUpserted,
+  ErrorBody,
+  listByteBudget,
 } from '@im/contracts';
 import { announce, announceResponses, announcing, newEvent } from '../../announce.js';
 
@@ -23,10 +26,14 @@ const adminClasses: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Publish a directory class (upserted): organization, name, active, students',
         params: ClassPathParams,
         body: ClassUpsertBody,
-        response: announceResponses,
+        response: { ...announceResponses, 413: ErrorBody },
       },
     },
     async (request, reply) => {
+      // The roster rides inside every class-message event of this class: a roster accepted here
+      // that the bus cannot carry later would mean pushes that are never delivered. The limit is
+      // in bytes, from the server's max_payload (ids are capped in characters, not bytes).
+      assertFits('student_uids', request.body.student_uids, listByteBudget(app.bus.maxPayload));
       const payload: DirectoryClassUpserted = {
         ...newEvent(),
         class_id: request.params.class_id,

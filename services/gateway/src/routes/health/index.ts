@@ -36,7 +36,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       const services: Record<string, boolean> = Object.fromEntries(
         Object.values(ServiceNames).map((name) => [name, false]),
       );
-      const connected = !app.nc.isClosed() && !app.nc.isDraining();
+      const connected = app.bus.connected && !app.nc.isClosed() && !app.nc.isDraining();
       if (connected && !app.draining) {
         try {
           const answers = await new Svcm(app.nc)

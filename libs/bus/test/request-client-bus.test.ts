@@ -1,0 +1,139 @@
+import { AppError, ErrorCode, encodeCaller } from '@im/contracts';
+import { createLogger } from '@im/log';
+import { pollUntil } from '@im/testkit';
+import { Type } from '@sinclair/typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  closeBus,
+  connectBus,
+  defineEndpoint,
+  type NatsConnection,
+  RequestClient,
+  startService,
+} from '../src/index.js';
+import { type SmallNats, startNatsWithMaxPayload } from './nats-with-max-payload.js';
+
+/**
+ * What the request client answers by itself, without a service: a payload the bus cannot carry
+ * (413, not 503), a timeout whose message says the change may have happened (504), and NATS being
+ * away (503 at once, naming NATS, while requests already sent keep waiting).
+ */
+const MAX_PAYLOAD = 65_536;
+const log = createLogger({ name: 'test', level: 'silent' });
+const SERVICE = encodeCaller({ sub: 'svc-test', orgs: [], role: 'service' });
+
+let nats: SmallNats;
+let services: NatsConnection;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  nats = await startNatsWithMaxPayload(MAX_PAYLOAD);
+  services = await connectBus({ servers: nats.url, name: 'test-services', log });
+  nc = await connectBus({ servers: nats.url, name: 'test-client', log });
+  await startService(services, {
+    name: 'im-group',
+    version: '0.0.1',
+    description: 'stands in for the group service',
+    log,
+    endpoints: [
+      defineEndpoint({
+        name: 'echo',
+        subject: 'im.group.echo',
+        request: Type.Object({ s: Type.String() }),
+        handle: async ({ s }) => ({ length: s.length }),
+      }),
+      defineEndpoint({
+        name: 'slow',
+        subject: 'im.group.slow',
+        request: Type.Object({ ms: Type.Integer() }),
+        handle: ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ slept: ms }), ms)),
+      }),
+    ],
+  });
+});
+
+afterAll(async () => {
+  if (nc) await closeBus(nc);
+  if (services) await closeBus(services);
+  await nats?.stop();
+});
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error('expected the request to fail');
+}
+
+describe('RequestClient limits', () => {
+  it("knows the server's max_payload", () => {
+    const client = new RequestClient(nc, { timeoutMs: 2_000, caller: SERVICE });
+    expect(client.maxPayload).toBe(MAX_PAYLOAD);
+    client.close();
+  });
+
+  it('answers a payload larger than the bus carries with 413 naming the body, and sends one that fits', async () => {
+    const client = new RequestClient(nc, { timeoutMs: 2_000, caller: SERVICE });
+    const big = json({ s: 'x'.repeat(MAX_PAYLOAD) });
+    const error = await failure(client.request('im.group.echo', big, 'req-1'));
+    expect(error.code).toBe(ErrorCode.PayloadTooLarge);
+    expect(error.status).toBe(413);
+    expect(error.message).toMatch(
+      new RegExp(`^body: ${big.length} bytes, more than the message bus carries \\((\\d+)\\)$`),
+    );
+    const limit = Number(/\((\d+)\)$/.exec(error.message)![1]);
+    expect(limit).toBeLessThan(MAX_PAYLOAD);
+    expect(limit).toBeGreaterThan(MAX_PAYLOAD - 1_024);
+    // Exactly at the limit still goes through: the headers were counted, not guessed.
+    const fits = json({ s: 'x'.repeat(limit - json({ s: '' }).length) });
+    expect(fits.length).toBe(limit);
+    const reply = JSON.parse(Buffer.from(await client.request('im.group.echo', fits, 'req-1')).toString());
+    expect(reply.length).toBe(limit - 8);
+    client.close();
+  });
+
+  it('says in a 504 that the change may have been made, and how to retry', async () => {
+    const client = new RequestClient(nc, { timeoutMs: 300, caller: SERVICE });
+    const error = await failure(client.request('im.group.slow', json({ ms: 1_000 })));
+    expect(error.code).toBe(ErrorCode.UpstreamTimeout);
+    expect(error.message).toBe(
+      'the group service did not answer within 300 ms; a change it was asked to make may still have been made: retry with the same Idempotency-Key where the route takes one, or read before retrying',
+    );
+    client.close();
+  });
+
+  it('answers 503 at once while NATS is away, lets sent requests wait, and serves again after', async () => {
+    const client = new RequestClient(nc, { timeoutMs: 3_000, caller: SERVICE });
+    const sent = client.request('im.group.slow', json({ ms: 5_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await nats.pause();
+    try {
+      expect(await pollUntil(async () => !client.connected, Date.now() + 5_000)).toBe(true);
+      const started = Date.now();
+      const error = await failure(client.request('im.group.echo', json({ s: 'a' })));
+      expect(Date.now() - started).toBeLessThan(200);
+      expect(error.code).toBe(ErrorCode.ServiceUnavailable);
+      expect(error.message).toBe('NATS is unavailable: the gateway is not connected to the message bus');
+      // The request sent before the outage was not failed by it: it waits for its reply or timeout.
+      expect((await failure(sent)).code).toBe(ErrorCode.UpstreamTimeout);
+    } finally {
+      await nats.start();
+    }
+    expect(await pollUntil(async () => client.connected, Date.now() + 10_000)).toBe(true);
+    const ok = await pollUntil(
+      () =>
+        client.request('im.group.echo', json({ s: 'ab' })).then(
+          () => true,
+          () => false,
+        ),
+      Date.now() + 10_000,
+    );
+    expect(ok).toBe(true);
+    client.close();
+  });
+});
