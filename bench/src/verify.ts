@@ -36,8 +36,9 @@ export async function verifyLoginSignature(
     fail('app_id/client_id do not echo the request');
   if (typeof nonce !== 'string' || !/^[A-Za-z0-9]{8}$/.test(nonce))
     fail('nonce is not 8 characters [A-Za-z0-9]');
-  if (typeof timestamp !== 'string' || !/^\d+\.\d{6}$/.test(timestamp)) {
-    fail('timestamp is not Unix seconds with 6 decimals');
+  // The default SIGNATURE_TIMESTAMP_FORMAT: whole Unix seconds, as digits.
+  if (typeof timestamp !== 'string' || !/^\d{10}$/.test(timestamp)) {
+    fail('timestamp is not whole Unix seconds');
   }
   if (Math.abs(Number(timestamp) - Date.now() / 1000) > 60)
     fail('timestamp is more than a minute off this clock');

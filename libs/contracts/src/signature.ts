@@ -25,7 +25,10 @@ export const ConversationSignatureRequest = Type.Object(
 );
 export type ConversationSignatureRequest = Static<typeof ConversationSignatureRequest>;
 
-/** Invite allows an empty member list: that is a member joining by itself. */
+/**
+ * Invite allows an empty member list: that is a member joining by itself. Invite and kick on a
+ * group's conversation are signed only as the group rules allow (the group service is asked).
+ */
 export const InviteSignatureRequest = Type.Object(
   {
     app_id: AppId,
@@ -49,7 +52,12 @@ export const KickSignatureRequest = Type.Object(
 export type KickSignatureRequest = Static<typeof KickSignatureRequest>;
 
 const Signed = {
-  timestamp: Type.String({ description: 'Unix seconds with a fraction', examples: ['1450166986.392033'] }),
+  timestamp: Type.String({
+    description:
+      'the signed Unix time, digits as signed: integer seconds by default; integer milliseconds or ' +
+      "seconds with six decimals (the old document's form) as SIGNATURE_TIMESTAMP_FORMAT says",
+    examples: ['1450166986'],
+  }),
   nonce: Type.String({ description: '8 characters of [A-Za-z0-9]', examples: ['cdXsciFc'] }),
   signature: Type.String({ description: 'HMAC-SHA1, lowercase hex, keyed by the app master key' }),
   app_id: Type.String(),

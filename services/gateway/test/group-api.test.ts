@@ -268,7 +268,7 @@ describe('/im/group/<group_id>/member', () => {
       /^member_client_ids: must be ids/,
     );
     const res = await send('DELETE', `/im/group/${group_id}/member`, { member_client_ids: 'boss' });
-    expectError(res, 403, 1008, /^member_client_ids: boss is the group's admin/);
+    expectError(res, 403, 1008, /^member_client_ids: "boss" is the group's admin/);
     expect((await send('GET', `/im/group/${group_id}`)).body.member_client_ids).toBe('a:boss');
   });
 });

@@ -1,4 +1,4 @@
-import { belongsTo, type Caller, forbidden, isOrgAdminOf, isSelf, isService } from '@im/contracts';
+import { belongsTo, type Caller, forbidden, isOrgAdminOf, isSelf, isService, quote } from '@im/contracts';
 import type { GroupDoc } from './repositories/groups.js';
 
 /**
@@ -59,5 +59,5 @@ export function assertMayReadGroup(caller: Caller, group: GroupFacts, members: r
 /** Which groups a client is in: that client itself, or a service. */
 export function assertMayListGroupsOf(caller: Caller, clientId: string): void {
   if (isService(caller) || isSelf(caller, clientId)) return;
-  throw forbidden('client_id', `only ${clientId} itself or a service may list its groups`);
+  throw forbidden('client_id', `only ${quote(clientId)} itself or a service may list its groups`);
 }

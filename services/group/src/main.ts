@@ -11,7 +11,9 @@ await runMain('group', async () => {
   if (config.faultCrashBeforePublish) log.warn('GROUP_FAULT_CRASH_BEFORE_PUBLISH is set: test only');
   initMetrics('group');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
-  const mongo = await connectMongo(config.mongoUrl, 'im-group', config.dbName);
+  const mongo = await connectMongo(config.mongoUrl, 'im-group', config.dbName, {
+    timeoutMs: config.mongoTimeoutMs,
+  });
   const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-group', log });
   const running = await startGroupService({ nc, db: mongo.db, log, config });
   onShutdown(log, async () => {

@@ -1,4 +1,4 @@
-import { type NatsConnection, startService } from '@im/bus';
+import { DEFAULT_MAX_IN_FLIGHT, type NatsConnection, startService } from '@im/bus';
 import { ServiceNames, Streams } from '@im/contracts';
 import { EventPublisher, ensureStream, Outbox, openJetStream, type Relay, startRelay } from '@im/events';
 import type { Logger } from '@im/log';
@@ -8,6 +8,7 @@ import type { GroupConfig } from './config.js';
 import { GroupChanges } from './events/changes.js';
 import { GroupEventFlow, prepareIntent } from './events/flow.js';
 import { addMembersEndpoint } from './handlers/add-members.js';
+import { conversationGroupEndpoint } from './handlers/conversation-group.js';
 import { createGroupEndpoint } from './handlers/create-group.js';
 import { deleteGroupEndpoint } from './handlers/delete-group.js';
 import type { GroupDeps } from './handlers/deps.js';
@@ -18,8 +19,10 @@ import { removeMembersEndpoint } from './handlers/remove-members.js';
 import { updateGroupEndpoint } from './handlers/update-group.js';
 import { userGroupsEndpoint } from './handlers/user-groups.js';
 import { type Housekeeping, type HousekeepingSettings, startHousekeeping } from './housekeeping.js';
+import { memberListBudget } from './member-budget.js';
 import { consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
 import { EventOutcomes } from './repositories/event-outcomes.js';
+import { GroupConversations } from './repositories/group-conversations.js';
 import { GroupMembers } from './repositories/group-members.js';
 import { GroupTombstones } from './repositories/group-tombstones.js';
 import { Groups } from './repositories/groups.js';
@@ -33,12 +36,18 @@ export const GROUP_OUTBOX = 'group_outbox';
 
 export type GroupSettings = Pick<
   GroupConfig,
-  'maxMembers' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
+  | 'maxMembers'
+  | 'jetstreamReplicas'
+  | 'relayIntervalMs'
+  | 'relayMinAgeMs'
+  | 'faultCrashBeforePublish'
+  | 'maxInFlight'
 > &
   HousekeepingSettings;
 
 export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   maxMembers: 2_000,
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
   jetstreamReplicas: 1,
   relayIntervalMs: 1_000,
   relayMinAgeMs: 2_000,
@@ -67,12 +76,15 @@ export interface RunningGroupService {
 
 /**
  * The group service on open connections; `main.ts` and the in-process tests start it alike.
- * Streams and indexes first (start-up order of processes must not matter), then the directory
- * projection, the relay for events a crash left behind, and last the request endpoints.
+ * First the member limit against the server's `max_payload` (a GROUP_MAX_MEMBERS whose full
+ * member list cannot travel refuses to start); then streams and indexes (start-up order of
+ * processes must not matter) and the conversation claims of groups older than them, then the
+ * directory projection, the relay for events a crash left behind, and last the request endpoints.
  */
 export async function startGroupService(options: GroupServiceOptions): Promise<RunningGroupService> {
   const { nc, db, log } = options;
   const settings: GroupSettings = { ...DEFAULT_GROUP_SETTINGS, ...options.config };
+  const memberListBytes = memberListBudget(settings.maxMembers, nc.info?.max_payload);
   const handles = await openJetStream(nc);
   for (const stream of [Streams.groupEvents, Streams.directory, Streams.deadLetters]) {
     await ensureStream(handles.jsm, stream, { replicas: settings.jetstreamReplicas });
@@ -84,9 +96,14 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   const keys = new IdempotencyKeys(db);
   const outcomes = new EventOutcomes(db);
   const users = new DirectoryUsers(db);
-  const changes = new GroupChanges({ groups, members, tombstones, keys, outcomes });
+  const conversations = new GroupConversations(db);
+  const changes = new GroupChanges({ groups, members, tombstones, keys, outcomes, conversations });
   const outbox = new Outbox(db, { collection: GROUP_OUTBOX, prepare: prepareIntent(changes, log) });
   for (const store of [groups, members, users, outbox]) await store.ensureIndexes();
+  if (!(await conversations.backfilled())) {
+    const claimed = await conversations.backfill(groups.activeConversations());
+    log.info({ claimed }, 'conversation claims written for existing groups');
+  }
 
   const publisher = new EventPublisher(handles.js);
   const flow = new GroupEventFlow({
@@ -96,7 +113,17 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
     log,
     crashBeforePublish: settings.faultCrashBeforePublish,
   });
-  const deps: GroupDeps = { groups, members, keys, users, flow, maxMembers: settings.maxMembers };
+  const deps: GroupDeps = {
+    groups,
+    members,
+    conversations,
+    tombstones,
+    keys,
+    users,
+    flow,
+    maxMembers: settings.maxMembers,
+    memberListBytes,
+  };
 
   const projection = await consumeDirectoryUsers(handles, log, users);
   const relay = startRelay({
@@ -111,6 +138,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
     name: ServiceNames.group,
     version: '0.1.0',
     description: "Groups, members, an organization's groups and contacts",
+    maxInFlight: settings.maxInFlight,
     log,
     endpoints: [
       createGroupEndpoint(deps),
@@ -122,6 +150,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
       orgGroupsEndpoint(deps),
       orgContactsEndpoint(deps),
       userGroupsEndpoint(deps),
+      conversationGroupEndpoint(deps),
     ],
   });
   return {

@@ -68,4 +68,10 @@ describe('group rules', () => {
     expect(refusal(() => assertMayListGroupsOf(backend, 'c1'))).toBeUndefined();
     expect(refusal(() => assertMayListGroupsOf(orgAdmin('o3', 3), 'c1'))).toMatch(/^client_id: /);
   });
+
+  it('quotes the client ids it repeats, control characters escaped', () => {
+    expect(refusal(() => assertMayListGroupsOf(user('c1'), 'c\r\n2'))).toBe(
+      'client_id: only "c\\r\\n2" itself or a service may list its groups',
+    );
+  });
 });

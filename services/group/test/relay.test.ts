@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupChanges } from '../src/events/changes.js';
 import { groupEvent, toOutgoing } from '../src/events/group-events.js';
 import { EventOutcomes } from '../src/repositories/event-outcomes.js';
+import { GroupConversations } from '../src/repositories/group-conversations.js';
 import { GroupMembers } from '../src/repositories/group-members.js';
 import { GroupTombstones } from '../src/repositories/group-tombstones.js';
 import { Groups } from '../src/repositories/groups.js';
@@ -26,6 +27,7 @@ beforeAll(async () => {
     tombstones: new GroupTombstones(db),
     keys: new IdempotencyKeys(db),
     outcomes: new EventOutcomes(db),
+    conversations: new GroupConversations(db),
   };
 });
 afterAll(() => h?.close());

@@ -1,4 +1,5 @@
 import { ConfigError } from '@im/config';
+import { quote } from '@im/contracts';
 
 /**
  * The master key of every app we sign for, parsed from `SIGNATURE_APP_KEYS` JSON
@@ -26,7 +27,7 @@ export class AppKeys {
     const keys = new Map<string, string>();
     for (const [appId, key] of Object.entries(parsed)) {
       if (typeof key !== 'string' || key.length === 0) {
-        throw new ConfigError(`${variable}: the key of app "${appId}" must be a non-empty string`);
+        throw new ConfigError(`${variable}: the key of app ${quote(appId)} must be a non-empty string`);
       }
       keys.set(appId, key);
     }

@@ -1,4 +1,4 @@
-import { type Caller, forbidden, isSelf, isService } from '@im/contracts';
+import { type Caller, forbidden, isSelf, isService, quote } from '@im/contracts';
 
 /**
  * A signature lets its holder act as `client_id` at the IM provider, so it is handed only to that
@@ -6,5 +6,8 @@ import { type Caller, forbidden, isSelf, isService } from '@im/contracts';
  */
 export function assertMaySignFor(caller: Caller, clientId: string): void {
   if (isSelf(caller, clientId) || isService(caller)) return;
-  throw forbidden('client_id', `${clientId} is not the caller; only a service may sign for another client`);
+  throw forbidden(
+    'client_id',
+    `${quote(clientId)} is not the caller; only a service may sign for another client`,
+  );
 }

@@ -10,11 +10,24 @@ await runMain('signature', async () => {
   initMetrics('signature');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
   const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-signature', log });
-  const running = await startSignatureService({ nc, log, appKeys: config.appKeys });
+  const running = await startSignatureService({
+    nc,
+    log,
+    appKeys: config.appKeys,
+    timestampFormat: config.timestampFormat,
+    unownedConversations: config.unownedConversations,
+    groupTimeoutMs: config.groupTimeoutMs,
+    maxInFlight: config.maxInFlight,
+  });
   onShutdown(log, async () => {
     await running.stop();
     await closeBus(nc);
     await metrics.close();
   });
-  announceReady(log, { apps: config.appKeys.appIds.length, metricsPort: metrics.port });
+  announceReady(log, {
+    apps: config.appKeys.appIds.length,
+    timestampFormat: config.timestampFormat,
+    unownedConversations: config.unownedConversations,
+    metricsPort: metrics.port,
+  });
 });

@@ -71,7 +71,29 @@ export function createNonce(length = 8): string {
   return nonce;
 }
 
-/** Unix seconds with microseconds, as the old system wrote them (`"1450166986.392033"`). */
-export function createTimestamp(nowMs: number = performance.timeOrigin + performance.now()): string {
-  return (nowMs / 1000).toFixed(6);
+/**
+ * How the signed timestamp is written. LeanCloud's SDKs carry it as an integer (a `long`): its
+ * older pages give Unix seconds, newer ones milliseconds. `fraction` is what the old system wrote
+ * (`"1450166986.392033"`), for clients built against its document; an integer-parsing SDK cannot
+ * carry it.
+ */
+export const TIMESTAMP_FORMATS = ['seconds', 'milliseconds', 'fraction'] as const;
+export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
+
+/**
+ * The timestamp to sign, as a string of digits (the reply shows the same string). `nowMs` is
+ * Unix milliseconds, `Date.now()`: integer arithmetic only, so no float rounding can change a
+ * digit; `fraction` shows the milliseconds padded to the old six decimals.
+ */
+export function createTimestamp(format: TimestampFormat = 'seconds', nowMs: number = Date.now()): string {
+  const ms = Math.floor(nowMs);
+  const seconds = Math.floor(ms / 1000);
+  switch (format) {
+    case 'seconds':
+      return String(seconds);
+    case 'milliseconds':
+      return String(ms);
+    case 'fraction':
+      return `${seconds}.${String(ms - seconds * 1000).padStart(3, '0')}000`;
+  }
 }

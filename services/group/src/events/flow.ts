@@ -1,6 +1,7 @@
 import { compileValidator, GroupEvent } from '@im/contracts';
 import type { EventPublisher, Outbox, OutgoingEvent } from '@im/events';
 import type { Logger } from '@im/log';
+import { isDuplicateKeyError } from '@im/store';
 import type { Outcome } from '../repositories/event-outcomes.js';
 import type { GroupChanges } from './changes.js';
 import { toOutgoing } from './group-events.js';
@@ -20,7 +21,9 @@ const validEvent = compileValidator(GroupEvent);
  * Every group change, the outbox way (there are no multi-document transactions): the event is
  * written first as an intent, the change is applied from it, then the event is published with
  * msgID = event id and marked sent. A crash anywhere leaves the intent pending, and the relay
- * finishes it through `prepareIntent`: the same apply, then the publish.
+ * finishes it through `prepareIntent`: the same apply, then the publish. `run` may be called again
+ * with an event whose intent is already written (a repeated create finishing the first one's
+ * recorded intent): every step is idempotent by event id.
  */
 export class GroupEventFlow {
   constructor(private readonly settings: FlowSettings) {}
@@ -28,7 +31,11 @@ export class GroupEventFlow {
   async run(event: GroupEvent): Promise<Outcome> {
     const { outbox, changes, publisher, log } = this.settings;
     const outgoing = toOutgoing(event);
-    await outbox.add(outgoing);
+    try {
+      await outbox.add(outgoing);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error; // written already: finishing it
+    }
     const outcome = await changes.apply(event);
     if (outcome !== 'applied') {
       await outbox.markSent(outgoing.id); // refused: nothing changed, nothing to announce

@@ -1,5 +1,11 @@
 import { defineEndpoint } from '@im/bus';
-import { type AddMembersReply, AddMembersRequest, GroupSubjects, invalidParameter } from '@im/contracts';
+import {
+  type AddMembersReply,
+  AddMembersRequest,
+  assertFits,
+  GroupSubjects,
+  invalidParameter,
+} from '@im/contracts';
 import { assertMayManage } from '../authorize.js';
 import { groupEvent } from '../events/group-events.js';
 import { parseMemberIds } from '../lists.js';
@@ -19,6 +25,8 @@ export const addMembersEndpoint = (deps: GroupDeps) =>
       const group = await activeGroup(deps, group_id);
       assertMayManage(caller, group, 'adding members to');
       const asked = parseMemberIds(member_client_ids);
+      // The members_added event carries the newcomers, a subset of these.
+      assertFits('member_client_ids', asked, deps.memberListBytes);
       const reply = { group_id, member_client_ids: asked.join(':') };
       const present = await deps.members.present(group_id, asked);
       const joining = asked.filter((id) => !present.has(id));

@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { defineEndpoint } from '@im/bus';
-import { type CreateGroupReply, CreateGroupRequest, GroupSubjects, invalidParameter } from '@im/contracts';
+import {
+  assertFits,
+  type CreateGroupReply,
+  CreateGroupRequest,
+  GroupSubjects,
+  invalidParameter,
+} from '@im/contracts';
 import { assertMayCreate } from '../authorize.js';
 import { createdReply, groupEvent } from '../events/group-events.js';
 import { initialMembers } from '../lists.js';
-import type { GroupDeps } from './deps.js';
-import { createOnce, type GroupDraft } from './idempotent-create.js';
+import type { KeyClaim } from '../repositories/idempotency-keys.js';
+import { conversationTaken, type GroupDeps } from './deps.js';
+import { createOnce, type GroupDraft, recordIntent } from './idempotent-create.js';
 
-/** `POST /im/group`. With an Idempotency-Key, a repeat answers the first 201 and creates nothing. */
+/**
+ * `POST /im/group`. With an Idempotency-Key, a repeat answers the first 201 and creates nothing.
+ * A conversation a live group holds is a 409 (1016), in any organization.
+ */
 export const createGroupEndpoint = (deps: GroupDeps) =>
   defineEndpoint({
     name: 'create',
@@ -15,23 +25,25 @@ export const createGroupEndpoint = (deps: GroupDeps) =>
     request: CreateGroupRequest,
     handle: async (request, { caller }): Promise<CreateGroupReply> => {
       assertMayCreate(caller, request.organization_id);
-      const draft = draftOf(request, deps.maxMembers);
+      const draft = draftOf(request, deps);
       const key = request.idempotency_key;
       if (key === undefined) return createGroup(deps, draft, null);
-      return createOnce(deps, draft, key, (scope) => createGroup(deps, draft, scope));
+      return createOnce(deps, draft, key, (claim) => createGroup(deps, draft, claim));
     },
   });
 
 /** The request, normalized: what is stored, hashed for the idempotency check, and echoed. */
-function draftOf(request: CreateGroupRequest, maxMembers: number): GroupDraft {
+function draftOf(request: CreateGroupRequest, deps: GroupDeps): GroupDraft {
   const adminUid = request.admin_uid ?? '';
   const members = initialMembers(request.member_client_ids, adminUid);
-  if (members.length > maxMembers) {
+  if (members.length > deps.maxMembers) {
     throw invalidParameter(
       'member_client_ids',
-      `a group holds at most ${maxMembers} members; ${members.length} were given`,
+      `a group holds at most ${deps.maxMembers} members; ${members.length} were given`,
     );
   }
+  // The created event carries the whole list, as will the deleted event one day.
+  assertFits('member_client_ids', members, deps.memberListBytes);
   return {
     organization_id: request.organization_id,
     group_name: request.group_name.trim(),
@@ -44,13 +56,14 @@ function draftOf(request: CreateGroupRequest, maxMembers: number): GroupDraft {
 }
 
 /**
- * Reserves the id (the group is `pending`, invisible), then runs the created event through the
- * outbox flow, which adds the members and makes the group `active`.
+ * Reserves the id (the group is `pending`, invisible), records the created event on the
+ * Idempotency-Key claim when there is one, then runs the event through the outbox flow, which
+ * claims the conversation, adds the members and makes the group `active`.
  */
 async function createGroup(
   deps: GroupDeps,
   draft: GroupDraft,
-  scope: string | null,
+  claim: KeyClaim | null,
 ): Promise<CreateGroupReply> {
   const at = new Date();
   // An empty conversion_id gets one shaped like the IM provider's: 24 hex characters.
@@ -63,7 +76,7 @@ async function createGroup(
     admin_uid: draft.admin_uid,
     description: draft.description,
     name_set_at: at,
-    idempotency_scope: scope,
+    idempotency_scope: claim?.scope ?? null,
     created_at: at,
   });
   const event = groupEvent(
@@ -78,6 +91,8 @@ async function createGroup(
     },
     at,
   );
-  await deps.flow.run(event);
+  if (claim) await recordIntent(deps, claim, event);
+  const outcome = await deps.flow.run(event);
+  if (outcome === 'conversation_taken') throw conversationTaken(conversionId);
   return createdReply(event);
 }

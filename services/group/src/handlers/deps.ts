@@ -1,7 +1,9 @@
-import { AppError, ErrorCode } from '@im/contracts';
+import { AppError, ErrorCode, quote } from '@im/contracts';
 import type { GroupEventFlow } from '../events/flow.js';
 import type { DirectoryUsers } from '../projections/directory-users.js';
+import type { GroupConversations } from '../repositories/group-conversations.js';
 import type { GroupMembers } from '../repositories/group-members.js';
+import type { GroupTombstones } from '../repositories/group-tombstones.js';
 import type { GroupDoc, Groups } from '../repositories/groups.js';
 import type { IdempotencyKeys } from '../repositories/idempotency-keys.js';
 
@@ -9,10 +11,22 @@ import type { IdempotencyKeys } from '../repositories/idempotency-keys.js';
 export interface GroupDeps {
   groups: Groups;
   members: GroupMembers;
+  conversations: GroupConversations;
+  tombstones: GroupTombstones;
   keys: IdempotencyKeys;
   users: DirectoryUsers;
   flow: GroupEventFlow;
   maxMembers: number;
+  /** Bytes a member list may take as JSON: what every event carrying it can hold (member-budget.ts). */
+  memberListBytes: number;
+}
+
+/** A create whose conversation a live group holds: 409, whatever organization that group is in. */
+export function conversationTaken(conversionId: string): AppError {
+  return new AppError(
+    ErrorCode.Conflict,
+    `conversion_id: ${quote(conversionId)} already belongs to another group; delete that group first`,
+  );
 }
 
 export function groupNotFound(groupId: number): AppError {

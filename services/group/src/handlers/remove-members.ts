@@ -1,5 +1,5 @@
 import { defineEndpoint } from '@im/bus';
-import { AppError, ErrorCode, GroupSubjects, RemoveMembersRequest } from '@im/contracts';
+import { AppError, ErrorCode, GroupSubjects, quote, RemoveMembersRequest } from '@im/contracts';
 import { assertMayRemove } from '../authorize.js';
 import { groupEvent } from '../events/group-events.js';
 import { parseMemberIds } from '../lists.js';
@@ -21,7 +21,7 @@ export const removeMembersEndpoint = (deps: GroupDeps) =>
       if (group.admin_uid !== '' && asked.includes(group.admin_uid)) {
         throw new AppError(
           ErrorCode.IllegalOperation,
-          `member_client_ids: ${group.admin_uid} is the group's admin and cannot be removed`,
+          `member_client_ids: ${quote(group.admin_uid)} is the group's admin and cannot be removed`,
         );
       }
       const present = await deps.members.present(group_id, asked);

@@ -3,11 +3,12 @@ import type { Collection, Db } from 'mongodb';
 
 /**
  * What became of a change intent: `applied`, or refused because the group was deleted first, or
- * `superseded` (a second delete of one group). Recorded once, by insert: the request and a relay
+ * `superseded` (a second delete of one group), or `conversation_taken` (a create whose
+ * conversation another live group holds). Recorded once, by insert: the request and a relay
  * that replays the same intent agree on one outcome, and a replay never re-applies a change that
  * was already decided (an add replayed after a later remove would otherwise bring members back).
  */
-export type Outcome = 'applied' | 'group_deleted' | 'superseded';
+export type Outcome = 'applied' | 'group_deleted' | 'superseded' | 'conversation_taken';
 
 interface OutcomeDoc {
   _id: string;

@@ -46,6 +46,8 @@ export class Groups {
     // The guard of id allocation: a number handed out twice fails here and is asked for again.
     await this.#docs.createIndex({ id: 1 }, { unique: true });
     await this.#docs.createIndex({ organization_id: 1, status: 1, id: 1 });
+    // The conversation look-up of a conversation no live group claims (GroupConversations).
+    await this.#docs.createIndex({ conversion_id: 1, status: 1, id: 1 });
   }
 
   /** Inserts the group as `pending` under a fresh integer id and returns the id. */
@@ -85,6 +87,24 @@ export class Groups {
   async markDeleted(id: number): Promise<void> {
     const now = new Date();
     await this.#docs.updateOne({ id }, { $set: { status: 'deleted', deleted_at: now, updated_at: now } });
+  }
+
+  /**
+   * The newest group that was made (active or deleted, never a pending one) with this
+   * conversation: what the conversation look-up answers when no live group claims it.
+   */
+  newestWithConversation(conversionId: string): Promise<GroupDoc | null> {
+    return this.#docs.findOne(
+      { conversion_id: conversionId, status: { $in: ['active', 'deleted'] } },
+      { projection: { _id: 0 }, sort: { id: -1 } },
+    );
+  }
+
+  /** Live groups' conversations, oldest group first: the claims backfill reads these. */
+  activeConversations(): AsyncIterable<{ id: number; conversion_id: string }> {
+    return this.#docs
+      .find({ status: 'active' }, { projection: { _id: 0, id: 1, conversion_id: 1 } })
+      .sort({ id: 1 });
   }
 
   countByOrganization(organizationId: number): Promise<number> {

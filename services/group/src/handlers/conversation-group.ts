@@ -1,0 +1,59 @@
+import { defineEndpoint } from '@im/bus';
+import {
+  CALLER_HEADER,
+  type ConversationGroupReply,
+  ConversationGroupRequest,
+  ConversationSubjects,
+  forbidden,
+  isService,
+  quote,
+} from '@im/contracts';
+import type { GroupDoc } from '../repositories/groups.js';
+import type { GroupDeps } from './deps.js';
+
+/**
+ * Internal: which group owns a conversation, so the signature service signs invite, kick and join
+ * only as the group rules allow. Services only: it tells whether a client is in a group of any
+ * organization. The live group (one being created counts) is the one holding the conversation's
+ * claim; without one, the newest group made with it answers (a deleted one, or one created before
+ * claims existed); else none.
+ */
+export const conversationGroupEndpoint = (deps: GroupDeps) =>
+  defineEndpoint({
+    name: 'conversation_group',
+    subject: ConversationSubjects.group,
+    request: ConversationGroupRequest,
+    handle: async ({ conversion_id, client_id }, { caller }): Promise<ConversationGroupReply> => {
+      if (!isService(caller)) {
+        throw forbidden(
+          CALLER_HEADER,
+          `${quote(caller.sub)} is not a service; only services may ask which group owns a conversation`,
+        );
+      }
+      const holder = await deps.conversations.holderOf(conversion_id);
+      const group =
+        holder === undefined
+          ? await deps.groups.newestWithConversation(conversion_id)
+          : await deps.groups.find(holder);
+      if (!group) return { group: null };
+      const deleted = await isDeleted(deps, group);
+      const isMember = !deleted && (await deps.members.present(group.id, [client_id])).has(client_id);
+      return {
+        group: {
+          group_id: group.id,
+          organization_id: group.organization_id,
+          admin_uid: group.admin_uid,
+          status: deleted ? 'deleted' : 'active',
+          is_member: isMember,
+        },
+      };
+    },
+  });
+
+/**
+ * The tombstone decides when the status says otherwise: on FerretDB a rename racing the delete
+ * can briefly write `active` back over `deleted` (events/changes.ts).
+ */
+async function isDeleted(deps: GroupDeps, group: GroupDoc): Promise<boolean> {
+  return group.status === 'deleted' || (await deps.tombstones.exists(group.id));
+}

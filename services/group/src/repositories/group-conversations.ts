@@ -1,0 +1,103 @@
+import { isDuplicateKeyError } from '@im/store';
+import type { Collection, Db } from 'mongodb';
+
+/**
+ * Which live group owns each conversation: one document per claimed conversation, `_id` = the
+ * conversation id, so the `_id` index is the unique index that keeps one live group per
+ * conversation. A claim is taken by insert (never by an update: on FerretDB an update rewrites the
+ * whole document from what it read, and a unique refusal of an update is not even reported as
+ * E11000) and given back by delete when its group is deleted, so the conversation may be claimed
+ * again.
+ */
+interface ClaimDoc {
+  _id: string;
+  group_id: number;
+  claimed_at: Date;
+}
+
+/**
+ * The document that says the claims of groups created before claims existed were written. Its
+ * `_id` holds a `:`, which no conversation id may (they are ids without `:`).
+ */
+const BACKFILL_MARK = ':backfilled';
+
+/** insertMany batches for the backfill. */
+const BATCH = 1_000;
+
+export class GroupConversations {
+  readonly #docs: Collection<ClaimDoc>;
+
+  constructor(db: Db) {
+    this.#docs = db.collection<ClaimDoc>('group_conversations');
+  }
+
+  /**
+   * Claims `conversionId` for `groupId`; returns the group that holds it now: `groupId` when the
+   * claim went in (or was already this group's: a replayed create), another id when that group
+   * owns the conversation.
+   */
+  async claim(conversionId: string, groupId: number): Promise<number> {
+    for (let round = 1; ; round++) {
+      try {
+        await this.#docs.insertOne({ _id: conversionId, group_id: groupId, claimed_at: new Date() });
+        return groupId;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        const holder = await this.holderOf(conversionId);
+        if (holder !== undefined) return holder;
+        // Released between our insert and this read: the conversation is free, try again.
+        if (round >= 5) throw error;
+      }
+    }
+  }
+
+  /** The group holding the conversation, if any. */
+  async holderOf(conversionId: string): Promise<number | undefined> {
+    return (await this.#docs.findOne({ _id: conversionId }, { projection: { group_id: 1 } }))?.group_id;
+  }
+
+  /** Gives the conversation back, only if `groupId` still holds it. */
+  async release(conversionId: string, groupId: number): Promise<void> {
+    await this.#docs.deleteOne({ _id: conversionId, group_id: groupId });
+  }
+
+  /** Whether the claims of groups older than this collection were written (see backfill). */
+  async backfilled(): Promise<boolean> {
+    return (await this.#docs.countDocuments({ _id: BACKFILL_MARK }, { limit: 1 })) > 0;
+  }
+
+  /**
+   * Writes claims for live groups created before claims existed, given oldest first: where two
+   * of them share a conversation (possible before), the oldest keeps it. Claims already there
+   * are left as they are. Then writes the mark, so later starts skip the scan.
+   */
+  async backfill(groups: AsyncIterable<{ id: number; conversion_id: string }>): Promise<number> {
+    let written = 0;
+    let batch: ClaimDoc[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      try {
+        written += (await this.#docs.insertMany(batch, { ordered: false })).insertedCount;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        written += (error as { insertedCount?: number }).insertedCount ?? 0;
+      }
+      batch = [];
+    };
+    const now = new Date();
+    const seen = new Set<string>();
+    for await (const group of groups) {
+      if (group.conversion_id === '' || seen.has(group.conversion_id)) continue;
+      seen.add(group.conversion_id);
+      batch.push({ _id: group.conversion_id, group_id: group.id, claimed_at: now });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    try {
+      await this.#docs.insertOne({ _id: BACKFILL_MARK, group_id: 0, claimed_at: now });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error; // another copy finished first
+    }
+    return written;
+  }
+}
