@@ -59,6 +59,8 @@ export const RelayConfig = {
   RELAY_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 50 }),
   /** Younger pending events are left to the request that is publishing them. */
   RELAY_MIN_AGE_MS: Type.Integer({ default: 2_000, minimum: 0 }),
+  /** Failed attempts after which the relay parks an event, so it never blocks the ones behind it. */
+  RELAY_MAX_ATTEMPTS: Type.Integer({ default: 10, minimum: 1, maximum: 1_000 }),
 };
 
 const StoredService = Type.Object(storedServiceConfig(0));
@@ -67,11 +69,16 @@ const Relay = Type.Object(RelayConfig);
 export interface RelaySettings {
   relayIntervalMs: number;
   relayMinAgeMs: number;
+  relayMaxAttempts: number;
 }
 
 /** The relay's part of a service's configuration, from its loaded variables. */
 export function readRelaySettings(c: Static<typeof Relay>): RelaySettings {
-  return { relayIntervalMs: c.RELAY_INTERVAL_MS, relayMinAgeMs: c.RELAY_MIN_AGE_MS };
+  return {
+    relayIntervalMs: c.RELAY_INTERVAL_MS,
+    relayMinAgeMs: c.RELAY_MIN_AGE_MS,
+    relayMaxAttempts: c.RELAY_MAX_ATTEMPTS,
+  };
 }
 
 export interface StoredServiceConfig {

@@ -7,6 +7,7 @@ import { PageQuery } from './paging.js';
 export const BroadcastSubjects = {
   push: 'im.broadcast.push',
   classPushes: 'im.broadcast.class_pushes',
+  pushRecipients: 'im.broadcast.push_recipients',
   userNotifications: 'im.broadcast.user_notifications',
 } as const;
 
@@ -54,8 +55,9 @@ export const ClassPush = Type.Object({
   day: Type.String({ description: 'YYYY-MM-DD in PUSH_TIMEZONE: the once-a-day key' }),
   pushed_at: Type.String({ description: 'ISO 8601 instant' }),
   message: Type.String(),
-  student_uids: Type.Array(Type.String(), { description: 'recipients as they were at the push' }),
-  recipient_count: Type.Integer(),
+  recipient_count: Type.Integer({
+    description: 'recipients as they were at the push; list them with GET …/pushes/<id>/recipients',
+  }),
   delivered_count: Type.Integer({ description: 'deliveries written so far' }),
   event_sent: Type.Boolean({ description: 'the class-message event has reached the stream' }),
 });
@@ -63,6 +65,39 @@ export type ClassPush = Static<typeof ClassPush>;
 
 export const ClassPushesReply = Type.Object({ total_count: Type.Integer(), data: Type.Array(ClassPush) });
 export type ClassPushesReply = Static<typeof ClassPushesReply>;
+
+export const PushRecordId = Type.Integer({
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'push_history_record_id of a push of this class',
+});
+
+/** `GET /im/class/<class_id>/pushes/<push_history_record_id>/recipients`: the path. */
+export const PushRecipientsPathParams = Type.Object(
+  { class_id: ClassId, push_history_record_id: PushRecordId },
+  { additionalProperties: false },
+);
+export type PushRecipientsPathParams = Static<typeof PushRecipientsPathParams>;
+
+export const PushRecipientsRequest = Type.Object(
+  { ...PushRecipientsPathParams.properties, ...PageQuery.properties },
+  { additionalProperties: false },
+);
+export type PushRecipientsRequest = Static<typeof PushRecipientsRequest>;
+
+export const PushRecipient = Type.Object({
+  client_id: Type.String({ description: 'a student of the class at the time of the push' }),
+  delivered_at: Type.Union([Type.String(), Type.Null()], {
+    description: 'ISO 8601 instant of the delivery record; null while not yet written',
+  }),
+});
+export type PushRecipient = Static<typeof PushRecipient>;
+
+export const PushRecipientsReply = Type.Object({
+  total_count: Type.Integer({ description: 'recipients of the push' }),
+  data: Type.Array(PushRecipient, { description: 'in the order of the class roster at the push' }),
+});
+export type PushRecipientsReply = Static<typeof PushRecipientsReply>;
 
 export const UserNotificationsRequest = Type.Object(
   { client_id: Id('the student client id'), ...PageQuery.properties },
@@ -88,7 +123,8 @@ export type UserNotificationsReply = Static<typeof UserNotificationsReply>;
 
 /**
  * `im.events.class.message`: one push, recipients inline (2,000 ids are ~50 KB, far under NATS's
- * 1 MB default max_payload; MAX_CLASS_STUDENTS keeps the worst case under it too).
+ * 1 MB default max_payload). A roster over `listByteBudget(max_payload)` bytes is refused before
+ * a push is recorded (413), so every recorded push's event fits one message.
  */
 export const ClassMessageEvent = Type.Object(
   {

@@ -14,8 +14,10 @@ export const DirectoryClassSubjects = {
 } as const;
 
 /**
- * Largest class a directory event may carry. The class-message event carries the recipients
- * inline: 10,000 ids of at most 64 characters stay under NATS's default 1 MB max_payload.
+ * Most students a directory event may list. A count, not a size: 10,000 ids of 64 CJK characters
+ * take about 2 MB, more than NATS's default 1 MB max_payload. The size is a limit in bytes
+ * (`listByteBudget(max_payload)` in limits.ts), checked where rosters enter: the admin route and,
+ * for directory events from elsewhere, the push (a 413 before anything is recorded).
  */
 export const MAX_CLASS_STUDENTS = 10_000;
 

@@ -17,6 +17,7 @@ export const FIELD_RULES: Readonly<Record<string, string>> = {
   class_id: 'must be a positive integer',
   message: 'must be a string of at most 2000 characters',
   page: 'must be a positive integer',
+  push_history_record_id: 'must be a positive integer',
   per_page: 'must be an integer from 1 to 100',
   student_uids: "must be a list of at most 10000 client ids of 1-64 characters without ':'",
   // groups and directory users

@@ -5,6 +5,10 @@ import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { JetStreamHandles } from './jetstream.js';
+import { PermanentFailure } from './permanent-failure.js';
+import { startPuller } from './puller.js';
+
+export { PermanentFailure } from './permanent-failure.js';
 
 export interface DeliveryMeta {
   subject: string;
@@ -27,7 +31,17 @@ export interface ConsumerSpec<S extends TSchema> {
   backoffMs?: number[];
   /** Messages handed out and not yet acknowledged, across every copy of the consumer. */
   maxAckPending?: number;
+  /**
+   * How long a message may go without a sign of life before JetStream redelivers it. Held
+   * messages are kept alive (`working()` every third of it), so this is what a crash costs.
+   */
   ackWaitMs?: number;
+  /** Messages this copy handles at once. Default 1: projections apply events one after another. */
+  concurrency?: number;
+  /** Messages pulled ahead of those being handled, kept alive while they wait. Default 0. */
+  prefetch?: number;
+  /** Longest a message is kept alive; a handler stuck longer loses it to a redelivery. */
+  maxHoldMs?: number;
 }
 
 export interface RunningConsumer {
@@ -36,8 +50,10 @@ export interface RunningConsumer {
 
 /**
  * A durable pull consumer: explicit acks after the work is done, `nak` with backoff on failure,
- * and after `maxAttempts` the message goes to `im.deadletter.<durable>` with the error in its
- * headers. Every copy of a worker binds to the same durable, so more copies share the load.
+ * and after `maxAttempts` (at once for a bad payload or a PermanentFailure) the message goes to
+ * `im.deadletter.<durable>` with the error in its headers. Every copy of a worker binds to the
+ * same durable, so more copies share the load; each pulls only what it can handle soon and keeps
+ * what it holds alive (see startPuller), so `deliveryCount` counts real attempts.
  */
 export async function runConsumer<S extends TSchema>(
   { js, jsm }: JetStreamHandles,
@@ -45,13 +61,14 @@ export async function runConsumer<S extends TSchema>(
   spec: ConsumerSpec<S>,
 ): Promise<RunningConsumer> {
   const { stream, durable, filterSubject, maxAttempts = 5, backoffMs = [500, 2_000, 5_000, 15_000] } = spec;
+  const ackWaitMs = spec.ackWaitMs ?? 30_000;
   const config = {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: filterSubject,
     max_ack_pending: spec.maxAckPending ?? 64,
-    ack_wait: nanos(spec.ackWaitMs ?? 30_000),
+    ack_wait: nanos(ackWaitMs),
     // Redelivery is capped here, not by the server, so the last failure can be dead-lettered.
     max_deliver: -1,
   };
@@ -64,7 +81,6 @@ export async function runConsumer<S extends TSchema>(
 
   const validate = compileValidator(spec.schema);
   const consumer = await js.consumers.get(stream, durable);
-  const messages = await consumer.consume({ max_messages: Math.min(spec.maxAckPending ?? 64, 256) });
 
   const deadLetter = async (m: JsMsg, reason: string) => {
     const h = headers();
@@ -106,7 +122,7 @@ export async function runConsumer<S extends TSchema>(
     } catch (error) {
       const attempt = m.info.deliveryCount;
       const reason = (error as Error).message ?? String(error);
-      if (attempt >= maxAttempts) return deadLetter(m, reason);
+      if (attempt >= maxAttempts || error instanceof PermanentFailure) return deadLetter(m, reason);
       const delay = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
       log.warn({ durable, seq: m.seq, attempt, delay, err: reason }, 'handler failed; will retry');
       m.nak(delay);
@@ -114,19 +130,20 @@ export async function runConsumer<S extends TSchema>(
     }
   };
 
-  const loop = (async () => {
-    for await (const m of messages) {
-      await settle(m).catch((error: unknown) => {
+  const puller = startPuller({
+    consumer,
+    durable,
+    log,
+    concurrency: Math.max(1, spec.concurrency ?? 1),
+    prefetch: Math.max(0, spec.prefetch ?? 0),
+    ackWaitMs,
+    maxHoldMs: spec.maxHoldMs ?? 15 * 60_000,
+    settle: (m) =>
+      settle(m).catch((error: unknown) => {
         // Dead-lettering itself failed (NATS down): leave the message unacked; it comes back.
         log.error({ err: error, seq: m.seq }, 'could not settle message');
-      });
-    }
-  })();
+      }),
+  });
 
-  return {
-    async stop() {
-      await messages.close();
-      await loop;
-    },
-  };
+  return { stop: () => puller.stop() };
 }

@@ -1,5 +1,34 @@
-export { type ConsumerSpec, type DeliveryMeta, type RunningConsumer, runConsumer } from './consumer.js';
-export { ensureStream, type JetStreamHandles, openJetStream, type StreamOptions } from './jetstream.js';
-export { Outbox, type RelaySource } from './outbox.js';
+export { ALWAYS_CONNECTED, type ConnectionState, connectionState } from './connection-state.js';
+export {
+  type ConsumerSpec,
+  type DeliveryMeta,
+  PermanentFailure,
+  type RunningConsumer,
+  runConsumer,
+} from './consumer.js';
+export {
+  connectionOf,
+  ensureStream,
+  type JetStreamHandles,
+  openJetStream,
+  type StreamOptions,
+} from './jetstream.js';
+export { Outbox } from './outbox.js';
+export {
+  dueFilter,
+  dueOrder,
+  failureUpdate,
+  freshRelayFields,
+  parkedFilter,
+  relayIndexKeys,
+  retryParkedUpdate,
+} from './outbox-fields.js';
 export { EventPublisher, type OutgoingEvent } from './publisher.js';
-export { type Relay, type RelaySettings, startRelay } from './relay.js';
+export {
+  DEFAULT_RELAY_BACKOFF_MS,
+  DEFAULT_RELAY_MAX_ATTEMPTS,
+  type Relay,
+  type RelaySettings,
+  startRelay,
+} from './relay.js';
+export type { PendingEvent, RelayFailure, RelaySource } from './relay-source.js';

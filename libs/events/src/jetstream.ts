@@ -16,9 +16,17 @@ export interface JetStreamHandles {
   jsm: JetStreamManager;
 }
 
+/** The connection each client opened here runs on: a relay skips its passes while it is down. */
+const connections = new WeakMap<JetStreamClient, NatsConnection>();
+
 export async function openJetStream(nc: NatsConnection): Promise<JetStreamHandles> {
-  return { js: jetstream(nc), jsm: await jetstreamManager(nc) };
+  const js = jetstream(nc);
+  connections.set(js, nc);
+  return { js, jsm: await jetstreamManager(nc) };
 }
+
+/** The connection of a client from `openJetStream`; undefined for one made elsewhere. */
+export const connectionOf = (js: JetStreamClient): NatsConnection | undefined => connections.get(js);
 
 export interface StreamOptions {
   /** 1 on a single server; 3 on a cluster (JETSTREAM_REPLICAS). */

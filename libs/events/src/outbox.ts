@@ -1,19 +1,17 @@
 import type { Collection, Db } from 'mongodb';
+import {
+  dueFilter,
+  dueOrder,
+  failureUpdate,
+  freshRelayFields,
+  parkedFilter,
+  relayIndexKeys,
+  retryParkedUpdate,
+} from './outbox-fields.js';
 import type { OutgoingEvent } from './publisher.js';
+import type { PendingEvent, RelayFailure, RelaySource } from './relay-source.js';
 
-/** Something a relay can finish: events written but maybe not yet published. */
-export interface RelaySource {
-  readonly name: string;
-  /** Pending events created before `olderThan`, oldest first. */
-  findPending(olderThan: Date, limit: number): Promise<OutgoingEvent[]>;
-  /**
-   * Runs before a relayed publish: re-applies the change an intent announces (idempotently).
-   * `false` means the change was refused on re-apply (it no longer can happen): the event is
-   * settled without being published.
-   */
-  prepare?(event: OutgoingEvent): Promise<void> | Promise<boolean>;
-  markSent(id: string): Promise<void>;
-}
+export type { RelaySource } from './relay-source.js';
 
 interface OutboxDoc {
   _id: string;
@@ -22,6 +20,12 @@ interface OutboxDoc {
   sent: boolean;
   created_at: Date;
   sent_at?: Date;
+  // The relay's bookkeeping (outbox-fields.ts); absent on documents older than it.
+  retry_at?: Date;
+  attempts?: number;
+  last_error?: string;
+  parked?: boolean;
+  parked_at?: Date;
 }
 
 /**
@@ -47,7 +51,10 @@ export class Outbox implements RelaySource {
   }
 
   async ensureIndexes(): Promise<void> {
+    // Pending counts and the clean-up's look for sent events use the `sent` prefix.
     await this.#docs.createIndex({ sent: 1, created_at: 1 });
+    // The relay: due events only, so a failing event never hides the ones behind it.
+    await this.#docs.createIndex(relayIndexKeys(''));
   }
 
   async add(event: OutgoingEvent): Promise<void> {
@@ -55,18 +62,24 @@ export class Outbox implements RelaySource {
       _id: event.id,
       subject: event.subject,
       payload: event.payload,
-      sent: false,
-      created_at: new Date(),
+      ...freshRelayFields(new Date()),
     });
   }
 
-  async findPending(olderThan: Date, limit: number): Promise<OutgoingEvent[]> {
+  async findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PendingEvent[]> {
     const docs = await this.#docs
-      .find({ sent: false, created_at: { $lt: olderThan } })
-      .sort({ created_at: 1 })
+      .find(dueFilter('', olderThan, now), {
+        projection: { _id: 1, subject: 1, payload: 1, attempts: 1 },
+      })
+      .sort(dueOrder(''))
       .limit(limit)
       .toArray();
-    return docs.map((d) => ({ id: d._id, subject: d.subject, payload: d.payload }));
+    return docs.map((d) => ({
+      id: d._id,
+      subject: d.subject,
+      payload: d.payload,
+      attempts: d.attempts ?? 0,
+    }));
   }
 
   prepare(event: OutgoingEvent): Promise<void> | Promise<boolean> {
@@ -75,6 +88,19 @@ export class Outbox implements RelaySource {
 
   async markSent(id: string): Promise<void> {
     await this.#docs.updateOne({ _id: id }, { $set: { sent: true, sent_at: new Date() } });
+  }
+
+  async recordFailure(id: string, failure: RelayFailure): Promise<void> {
+    await this.#docs.updateOne({ _id: id, sent: false }, failureUpdate('', failure));
+  }
+
+  countParked(): Promise<number> {
+    return this.#docs.countDocuments(parkedFilter(''));
+  }
+
+  /** Makes every parked event due again with a fresh count (what docs/broadcast.md shows in mongosh). */
+  async retryParked(): Promise<number> {
+    return (await this.#docs.updateMany(parkedFilter(''), retryParkedUpdate(''))).modifiedCount;
   }
 
   /**
@@ -94,7 +120,7 @@ export class Outbox implements RelaySource {
     return (await this.#docs.deleteMany({ _id: { $in: ids }, sent: true })).deletedCount;
   }
 
-  /** Pending events, for tests and for operators' health checks. */
+  /** Pending events (parked ones included), for tests and for operators' health checks. */
   countPending(): Promise<number> {
     return this.#docs.countDocuments({ sent: false });
   }

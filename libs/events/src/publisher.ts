@@ -1,4 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectionOf } from './jetstream.js';
 
 /** An event as it leaves: its id is also its JetStream `msgID`, so a repeat is dropped. */
 export interface OutgoingEvent {
@@ -13,6 +15,11 @@ export class EventPublisher {
     private readonly js: JetStreamClient,
     private readonly timeoutMs = 5_000,
   ) {}
+
+  /** The connection it publishes on, when known (a client from openJetStream). */
+  get connection(): NatsConnection | undefined {
+    return connectionOf(this.js);
+  }
 
   /** True when the stream stored it now, false when it had it already (a repeat). */
   async publish(event: OutgoingEvent): Promise<boolean> {

@@ -20,6 +20,7 @@ import {
   type JetStreamHandles,
   Outbox,
   openJetStream,
+  PermanentFailure,
   runConsumer,
   startRelay,
 } from '../src/index.js';
@@ -114,6 +115,32 @@ describe('runConsumer', () => {
     expect(dead!.header(DeadLetterHeaders.reason)).toBe('disk on fire');
     expect(dead!.header(DeadLetterHeaders.subject)).toBe('test.events.retry');
     expect(dead!.header(DeadLetterHeaders.attempts)).toBe('3');
+  });
+
+  it('dead-letters at once what the handler says retrying cannot fix', async () => {
+    const attempts: number[] = [];
+    const consumer = await runConsumer(jet, log, {
+      stream: TEST_STREAM.name,
+      durable: 'test-permanent',
+      filterSubject: 'test.events.permanent',
+      schema: Schema,
+      maxAttempts: 5,
+      backoffMs: [50],
+      handle: async (_event, meta) => {
+        attempts.push(meta.deliveryCount);
+        throw new PermanentFailure('occurred_at: not a real instant');
+      },
+    });
+    await jet.js.publish('test.events.permanent', JSON.stringify({ n: 1 }), { msgID: 'permanent-1' });
+    await pollUntil(
+      async () => (await readAll(Streams.deadLetters.name, deadLetterSubject('test-permanent'))).length === 1,
+      within(10_000),
+    );
+    await consumer.stop();
+    expect(attempts).toEqual([1]);
+    const [dead] = await readAll(Streams.deadLetters.name, deadLetterSubject('test-permanent'));
+    expect(dead!.header(DeadLetterHeaders.reason)).toBe('occurred_at: not a real instant');
+    expect(dead!.header(DeadLetterHeaders.attempts)).toBe('1');
   });
 
   it('dead-letters a malformed payload at once and keeps serving the next one', async () => {

@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { SeriesHistogram } from './series-histogram.js';
 
 /**
@@ -54,5 +54,23 @@ export const deadLetters = new Counter({
 export const outboxPublished = new Counter({
   name: 'im_outbox_relayed_total',
   help: 'Events the outbox relay published after their request could not (crash or outage)',
+  labelNames: ['source'] as const,
+});
+
+export const outboxFailures = new Counter({
+  name: 'im_outbox_relay_failures_total',
+  help: 'Attempts of the outbox relay to publish an event that failed while NATS was connected',
+  labelNames: ['source'] as const,
+});
+
+export const outboxParked = new Counter({
+  name: 'im_outbox_parked_total',
+  help: 'Events the outbox relay gave up on after their last attempt (parked until an operator retries them)',
+  labelNames: ['source'] as const,
+});
+
+export const outboxParkedNow = new Gauge({
+  name: 'im_outbox_parked',
+  help: 'Events parked in an outbox now, as the relay last counted them',
   labelNames: ['source'] as const,
 });

@@ -1,4 +1,7 @@
-import { type Caller, forbidden, isOrgAdminOf, isSelf, isService } from '@im/contracts';
+import { type Caller, forbidden, isOrgAdminOf, isSelf, isService, quote } from '@im/contracts';
+
+// Messages quote (`quote`) the text a caller sent; class and organization ids are schema-checked
+// integers and appear as they are.
 
 /**
  * Who may push to a class and read its pushes (README, "Security"): an org_admin of the class's
@@ -23,5 +26,5 @@ export function assertMayUseClass(
 /** A student's notifications: that student, or a service. */
 export function assertMayReadNotificationsOf(caller: Caller, clientId: string): void {
   if (isService(caller) || isSelf(caller, clientId)) return;
-  throw forbidden('client_id', `only ${clientId} itself or a service may read its notifications`);
+  throw forbidden('client_id', `only ${quote(clientId)} itself or a service may read its notifications`);
 }

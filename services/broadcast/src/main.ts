@@ -11,7 +11,9 @@ await runMain('broadcast', async () => {
   if (config.faultCrashBeforePublish) log.warn('BROADCAST_FAULT_CRASH_BEFORE_PUBLISH is set: test only');
   initMetrics('broadcast');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
-  const mongo = await connectMongo(config.mongoUrl, 'im-broadcast', config.dbName);
+  const mongo = await connectMongo(config.mongoUrl, 'im-broadcast', config.dbName, {
+    timeoutMs: config.mongoTimeoutMs,
+  });
   const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-broadcast', log });
   const running = await startBroadcastService({
     nc,

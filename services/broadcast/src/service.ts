@@ -1,5 +1,5 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { ServiceNames, Streams } from '@im/contracts';
+import { DEFAULT_MAX_PAYLOAD, ServiceNames, Streams } from '@im/contracts';
 import { EventPublisher, ensureStream, openJetStream, type Relay, startRelay } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
@@ -7,6 +7,7 @@ import type { BroadcastConfig } from './config.js';
 import { PushOutbox } from './events/push-outbox.js';
 import { classPushesEndpoint } from './handlers/class-pushes.js';
 import { pushEndpoint } from './handlers/push.js';
+import { pushRecipientsEndpoint } from './handlers/push-recipients.js';
 import { userNotificationsEndpoint } from './handlers/user-notifications.js';
 import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
 import { DeliveriesReader } from './repositories/deliveries.js';
@@ -19,7 +20,11 @@ export { DIRECTORY_CLASSES_DURABLE } from './projections/directory-classes.js';
 export type BroadcastSettings = Pick<
   BroadcastConfig,
   'pushTimeZone' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
->;
+> &
+  Partial<Pick<BroadcastConfig, 'relayMaxAttempts' | 'maxInFlight'>> & {
+    /** Delay after the relay's failed attempt n (the last repeats); the relay's default when absent. */
+    relayBackoffMs?: number[];
+  };
 
 export interface BroadcastServiceOptions {
   nc: NatsConnection;
@@ -64,12 +69,16 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
     log,
     intervalMs: config.relayIntervalMs,
     minAgeMs: config.relayMinAgeMs,
+    ...(config.relayMaxAttempts !== undefined ? { maxAttempts: config.relayMaxAttempts } : {}),
+    ...(config.relayBackoffMs !== undefined ? { retryBackoffMs: config.relayBackoffMs } : {}),
+    connection: nc,
   });
   const service = await startService(nc, {
     name: ServiceNames.broadcast,
     version: '0.1.0',
     description: 'Class broadcasts: once a day per class, push history, class-message events',
     log,
+    ...(config.maxInFlight !== undefined ? { maxInFlight: config.maxInFlight } : {}),
     endpoints: [
       pushEndpoint({
         classes,
@@ -77,9 +86,11 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
         publisher,
         timeZone: config.pushTimeZone,
         now: options.now ?? (() => new Date()),
+        maxPayload: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
         crashBeforePublish: config.faultCrashBeforePublish,
       }),
       classPushesEndpoint({ classes, pushes, deliveries }),
+      pushRecipientsEndpoint({ classes, pushes, deliveries }),
       userNotificationsEndpoint(deliveries),
     ],
   });

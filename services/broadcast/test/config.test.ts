@@ -23,6 +23,12 @@ describe('broadcast readConfig', () => {
     expect(() => readConfig({ PUSH_TIMEZONE: 'Asia/Atlantis' })).toThrow(/PUSH_TIMEZONE/);
   });
 
+  it('parks an event after 10 failed relay attempts unless RELAY_MAX_ATTEMPTS says otherwise', () => {
+    expect(readConfig({}).relayMaxAttempts).toBe(10);
+    expect(readConfig({ RELAY_MAX_ATTEMPTS: '3' }).relayMaxAttempts).toBe(3);
+    expect(() => readConfig({ RELAY_MAX_ATTEMPTS: '0' })).toThrow(/RELAY_MAX_ATTEMPTS/);
+  });
+
   it('reads the test-only fault switch', () => {
     expect(readConfig({ BROADCAST_FAULT_CRASH_BEFORE_PUBLISH: '1' }).faultCrashBeforePublish).toBe(true);
     expect(() => readConfig({ BROADCAST_FAULT_CRASH_BEFORE_PUBLISH: 'yes' })).toThrow(ConfigError);

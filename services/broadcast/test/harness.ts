@@ -54,6 +54,9 @@ export async function startHarness(): Promise<Harness> {
       jetstreamReplicas: 1,
       relayIntervalMs: 60_000, // tests drive the relay with runOnce
       relayMinAgeMs: 2_000,
+      // Tests of parking run the relay by hand: no wait between attempts, parked after the third.
+      relayMaxAttempts: 3,
+      relayBackoffMs: [0],
       faultCrashBeforePublish: false,
     },
     now: () => clock.now,

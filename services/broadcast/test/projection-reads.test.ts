@@ -1,7 +1,15 @@
-import { type AppError, BroadcastSubjects, DirectoryClassSubjects, ErrorCode } from '@im/contracts';
+import {
+  type AppError,
+  BroadcastSubjects,
+  DeadLetterHeaders,
+  DirectoryClassSubjects,
+  ErrorCode,
+  Streams,
+} from '@im/contracts';
 import { EventPublisher } from '@im/events';
+import { pollUntil, readStreamMessages } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryClasses } from '../src/projections/directory-classes.js';
+import { DIRECTORY_CLASSES_DEAD_LETTERS, DirectoryClasses } from '../src/projections/directory-classes.js';
 import {
   announceClass,
   call,
@@ -111,6 +119,35 @@ describe('directory class projection', () => {
     await projected(h, 8, await deleteClass(h.jet, 8, at('2024-04-01T00:00:00Z')));
     expect(await classes.find(8)).toMatchObject({ deleted: true, active: false });
   });
+
+  it('dead-letters at once an event retrying cannot fix, and goes on with the next', async () => {
+    // Passes the schema's shape, names no real instant: it can order nothing, now or on a retry.
+    await new EventPublisher(h.jet.js).publish({
+      id: 'no-such-day',
+      subject: DirectoryClassSubjects.upserted,
+      payload: {
+        event_id: 'no-such-day',
+        class_id: 9,
+        organization_id: 1,
+        name: 'month 13',
+        active: true,
+        student_uids: ['a'],
+        occurred_at: '2024-13-45T00:00:00Z',
+      },
+    });
+    await projected(h, 10, await announceClass(h.jet, { class_id: 10, student_uids: ['m'] }));
+    const dead = async () =>
+      (await readStreamMessages(h.nc, Streams.deadLetters.name, DIRECTORY_CLASSES_DEAD_LETTERS)).filter(
+        (m) => (m.data as { event_id?: string }).event_id === 'no-such-day',
+      );
+    expect(await pollUntil(async () => (await dead()).length === 1, Date.now() + 10_000, undefined, 50)).toBe(
+      true,
+    );
+    const [letter] = await dead();
+    expect(letter!.header(DeadLetterHeaders.attempts)).toBe('1');
+    expect(letter!.header(DeadLetterHeaders.reason)).toBe('occurred_at: not a real instant');
+    expect(await classes.find(9)).toBeNull();
+  });
 });
 
 interface PushesPage {
@@ -118,13 +155,17 @@ interface PushesPage {
   data: {
     push_history_record_id: number;
     day: string;
-    student_uids: string[];
     recipient_count: number;
     delivered_count: number;
     event_sent: boolean;
     pushed_at: string;
     message: string;
   }[];
+}
+
+interface RecipientsPage {
+  total_count: number;
+  data: { client_id: string; delivered_at: string | null }[];
 }
 
 interface NotificationsPage {
@@ -170,7 +211,7 @@ describe('read endpoints', () => {
     for (const [i, id] of pushIds.entries()) expect(await delivered(h, id, i === 2 ? 2 : 12)).toBe(true);
   });
 
-  it('lists a class’s pushes newest first with recipients and deliveries so far, paged', async () => {
+  it('lists a class’s pushes newest first with recipient and delivery counts, paged', async () => {
     const first = await call<PushesPage>(h, BroadcastSubjects.classPushes, {
       class_id: 50,
       page: 1,
@@ -180,7 +221,6 @@ describe('read endpoints', () => {
     expect(first.data.map((p) => p.day)).toEqual(['2024-09-03', '2024-09-02']);
     expect(first.data[0]).toMatchObject({
       push_history_record_id: pushIds[3],
-      student_uids: uids,
       recipient_count: 12,
       delivered_count: 12,
       event_sent: true,
@@ -193,8 +233,80 @@ describe('read endpoints', () => {
       per_page: 2,
     });
     expect(second.data.map((p) => p.push_history_record_id)).toEqual([pushIds[0]]);
+    // The rosters stay out of the list: 20 of 2,000 students would not fit one NATS message.
+    expect(first.data[0]).not.toHaveProperty('student_uids');
     const defaults = await call<PushesPage>(h, BroadcastSubjects.classPushes, { class_id: 50 });
     expect(defaults.data).toHaveLength(3);
+  });
+
+  it('pages a push’s recipients in roster order, each with when it was delivered', async () => {
+    const page = (p: number, per: number) =>
+      call<RecipientsPage>(h, BroadcastSubjects.pushRecipients, {
+        class_id: 50,
+        push_history_record_id: pushIds[3],
+        page: p,
+        per_page: per,
+      });
+    const first = await page(1, 5);
+    expect(first.total_count).toBe(12);
+    expect(first.data.map((r) => r.client_id)).toEqual(uids.slice(0, 5));
+    for (const r of first.data) expect(Date.parse(r.delivered_at as string)).not.toBeNaN();
+    expect((await page(3, 5)).data.map((r) => r.client_id)).toEqual(uids.slice(10));
+    expect(await page(4, 5)).toEqual({ total_count: 12, data: [] });
+    const defaults = await call<RecipientsPage>(h, BroadcastSubjects.pushRecipients, {
+      class_id: 50,
+      push_history_record_id: pushIds[0],
+    });
+    expect(defaults.data).toHaveLength(12);
+  });
+
+  it('shows null for recipients whose delivery is not written yet', async () => {
+    await projected(
+      h,
+      53,
+      await announceClass(h.jet, { class_id: 53, organization_id: 9, student_uids: ['n1', 'n2'] }),
+    );
+    // Recorded, event never published (the relay is not run here): nobody has a delivery yet.
+    const record = await h.broadcast.pushes.record({
+      class_id: 53,
+      organization_id: 9,
+      day: '2024-09-05',
+      pushed_at: new Date('2024-09-05T01:00:00Z'),
+      message: 'pending',
+      student_uids: ['n1', 'n2'],
+      recipient_count: 2,
+      eventId: 'recipients-pending-event',
+    });
+    const reply = await call<RecipientsPage>(h, BroadcastSubjects.pushRecipients, {
+      class_id: 53,
+      push_history_record_id: record.id,
+    });
+    expect(reply).toEqual({
+      total_count: 2,
+      data: [
+        { client_id: 'n1', delivered_at: null },
+        { client_id: 'n2', delivered_at: null },
+      ],
+    });
+  });
+
+  it('answers 1001 for a push of another class and for an unknown push', async () => {
+    const other = (await call(h, BroadcastSubjects.pushRecipients, {
+      class_id: 50,
+      push_history_record_id: pushIds[2], // class 51's
+    }).catch((e: unknown) => e)) as AppError;
+    expect(other.code).toBe(ErrorCode.NotFound);
+    expect(other.message).toBe(`push_history_record_id: push ${pushIds[2]} of class 50 not found`);
+    const unknown = (await call(h, BroadcastSubjects.pushRecipients, {
+      class_id: 50,
+      push_history_record_id: 987_654,
+    }).catch((e: unknown) => e)) as AppError;
+    expect(unknown.code).toBe(ErrorCode.NotFound);
+    const noClass = (await call(h, BroadcastSubjects.pushRecipients, {
+      class_id: 4343,
+      push_history_record_id: pushIds[0],
+    }).catch((e: unknown) => e)) as AppError;
+    expect(noClass.message).toBe('class_id: class 4343 not found');
   });
 
   it('answers 1001 for a class the directory never announced, an empty page for one never pushed', async () => {

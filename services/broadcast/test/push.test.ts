@@ -1,4 +1,4 @@
-import { AppError, BroadcastSubjects, ErrorCode } from '@im/contracts';
+import { AppError, BroadcastSubjects, ErrorCode, jsonBytes, listByteBudget } from '@im/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   announceClass,
@@ -118,6 +118,24 @@ describe('push to a class', () => {
     await expect(push(105, 'x'.repeat(2_000))).resolves.toMatchObject({ class_id: 105 });
   });
 
+  it('refuses with 413, recording nothing, a roster too big for its class-message event', async () => {
+    // 5,500 ids of 64 characters, 60 of them CJK: about 1,028,500 bytes. The directory event carrying them
+    // fits NATS's 1 MiB max_payload; the class-message event, with its other fields, might not.
+    const roster = Array.from({ length: 5_500 }, (_, i) => `${String(i).padStart(4, '0')}${'班'.repeat(60)}`);
+    const limit = listByteBudget(h.nc.info!.max_payload);
+    expect(jsonBytes(roster)).toBeGreaterThan(limit);
+    await projected(h, 108, await announceClass(h.jet, { class_id: 108, student_uids: roster }));
+
+    const error = await failure(push(108, 'too many'));
+    expect(error.code).toBe(ErrorCode.PayloadTooLarge);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^student_uids: the roster of class 108 takes ${jsonBytes(roster)} bytes as JSON, more than the ${limit} bytes`,
+      ),
+    );
+    expect(await h.store.db.collection('push_history').countDocuments({ class_id: 108 })).toBe(0);
+  });
+
   it('allows one push per class per calendar day in Asia/Shanghai', async () => {
     await knownClass(106, 2);
     h.clock.now = new Date('2024-06-01T15:59:00.000Z'); // 23:59 on 1 June in Shanghai
@@ -171,6 +189,50 @@ describe('outbox relay', () => {
     expect(await delivered(h, record.id, 40)).toBe(true);
     // A second relay pass (another copy, a retry) finds nothing to do.
     expect(await h.broadcast.relay.runOnce(0)).toBe(0);
+  });
+});
+
+describe('outbox relay with an event that cannot be published', () => {
+  it('publishes the pushes behind it, then parks it with its error after the last attempt', async () => {
+    const poisonUids = Array.from({ length: 6_000 }, (_, i) => `${i}-${'班'.repeat(60)}`); // ~1.1 MB
+    // Recorded behind the handler's back, as a record from before the byte check could be: its
+    // event is over max_payload. Older than the good one, so the relay meets it first.
+    const poison = await h.broadcast.pushes.record({
+      class_id: 302,
+      organization_id: 1,
+      day: '2024-08-02',
+      pushed_at: new Date('2024-08-02T01:00:00.000Z'),
+      message: 'never fits',
+      student_uids: poisonUids,
+      recipient_count: poisonUids.length,
+      eventId: 'relay-poison-event',
+    });
+    await knownClass(303, 5);
+    const good = await h.broadcast.pushes.record({
+      class_id: 303,
+      organization_id: 1,
+      day: '2024-08-02',
+      pushed_at: new Date('2024-08-02T01:00:00.000Z'),
+      message: 'fits',
+      student_uids: students('c303', 5),
+      recipient_count: 5,
+      eventId: 'relay-good-event',
+    });
+
+    expect(await h.broadcast.relay.runOnce(0)).toBe(1);
+    expect(await delivered(h, good.id, 5)).toBe(true);
+    const events = h.store.db.collection('push_history');
+    expect((await events.findOne({ id: poison.id }))?.event).toMatchObject({ sent: false, attempts: 1 });
+
+    // The harness allows 3 attempts with no pause between them.
+    await h.broadcast.relay.runOnce(0);
+    await h.broadcast.relay.runOnce(0);
+    const parked = (await events.findOne({ id: poison.id }))?.event;
+    expect(parked).toMatchObject({ sent: false, parked: true, attempts: 3 });
+    expect(parked.last_error).toMatch(/payload/i);
+    expect(await h.broadcast.relay.runOnce(0)).toBe(0);
+    expect((await events.findOne({ id: poison.id }))?.event.attempts).toBe(3);
+    expect(await h.broadcast.pushes.countParked()).toBe(1);
   });
 });
 

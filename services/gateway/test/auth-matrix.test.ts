@@ -312,6 +312,20 @@ const rows: Row[] = [
     status: 200,
   },
   {
+    rule: "a push's recipients: an org_admin of the class's organization",
+    route: '/im/class/{class_id}/pushes/{push_history_record_id}/recipients',
+    method: 'GET',
+    path: async () => {
+      const classId = await classOfOrg1();
+      const pushed = await call('POST', `/im/org/${classId}/message`, backend, { message: 'hi' });
+      expect(pushed.status).toBe(201);
+      return `/im/class/${classId}/pushes/${pushed.body.push_history_record_id}/recipients`;
+    },
+    wrong: [alice, admin2],
+    right: admin1,
+    status: 200,
+  },
+  {
     rule: "a user's notifications: that user",
     route: '/im/user/{client_id}/notifications',
     method: 'GET',

@@ -236,7 +236,8 @@ describe('read endpoints', () => {
         },
       ],
     });
-    expect(pushes.body.data[0].student_uids).toHaveLength(40);
+    // The rosters are paged apart (recipients below): 20 of 2,000 would not fit one NATS message.
+    expect(pushes.body.data[0]).not.toHaveProperty('student_uids');
 
     const notes = await send('GET', '/im/user/g30-7/notifications', undefined, false, {
       sub: 'g30-7',
@@ -247,6 +248,55 @@ describe('read endpoints', () => {
       total_count: 1,
       data: [{ push_history_record_id: pushId, message: 'hello' }],
     });
+  });
+
+  it('pages a push’s recipients with their delivery time, to the same callers as its pushes', async () => {
+    await createClass(31, 45);
+    const pushId = (await send('POST', '/im/org/31/message')).body.push_history_record_id as number;
+    const url = `/im/class/31/pushes/${pushId}/recipients`;
+    const complete = await pollUntil(
+      async () => (await send('GET', `${url}?page=3&per_page=20`)).body.data?.[4]?.delivered_at != null,
+      Date.now() + 15_000,
+      undefined,
+      50,
+    );
+    expect(complete).toBe(true);
+    const first = await send('GET', `${url}?page=1&per_page=20`);
+    expect(first.status).toBe(200);
+    expect(first.body.total_count).toBe(45);
+    expect(first.body.data.map((r: { client_id: string }) => r.client_id)).toEqual(
+      uidsOf(31, 45).slice(0, 20),
+    );
+    expect(first.body.data[0]).toEqual({ client_id: 'g31-0', delivered_at: expect.any(String) });
+    expect(Date.parse(first.body.data[0].delivered_at)).not.toBeNaN();
+    expect((await send('GET', `${url}?page=3&per_page=20`)).body.data).toHaveLength(5);
+
+    // A service may read it; an org_admin of another organization may not.
+    expect((await send('GET', url, undefined, false, DIRECTORY)).status).toBe(200);
+    const stranger = await send('GET', url, undefined, false, orgAdmin('t4', 4));
+    expect(stranger.status).toBe(403);
+    expect(stranger.body).toMatchObject({ error_code: 1008, request: `GET ${url}` });
+  });
+
+  it('answers 404 for a push of another class and 400 for a bad push id', async () => {
+    await createClass(32, 2);
+    const pushId = (await send('POST', '/im/org/32/message')).body.push_history_record_id as number;
+    const wrong = await send('GET', `/im/class/30/pushes/${pushId}/recipients`);
+    expect(wrong).toEqual({
+      status: 404,
+      body: {
+        error_code: 1001,
+        msg: `push_history_record_id: push ${pushId} of class 30 not found`,
+        request: `GET /im/class/30/pushes/${pushId}/recipients`,
+      },
+    });
+    const bad = await send('GET', '/im/class/32/pushes/x/recipients');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error_code: 1000 });
+    expect(bad.body.msg).toMatch(/^push_history_record_id: /);
+    expect((await send('GET', `/im/class/32/pushes/${pushId}/recipients?per_page=101`)).body.msg).toBe(
+      'per_page: must be an integer from 1 to 100',
+    );
   });
 
   it('answers 404 for an unknown class and 400 for bad paging', async () => {

@@ -1,6 +1,14 @@
 import { DEFAULT_MAX_IN_FLIGHT, type NatsConnection, startService } from '@im/bus';
 import { ServiceNames, Streams } from '@im/contracts';
-import { EventPublisher, ensureStream, Outbox, openJetStream, type Relay, startRelay } from '@im/events';
+import {
+  DEFAULT_RELAY_MAX_ATTEMPTS,
+  EventPublisher,
+  ensureStream,
+  Outbox,
+  openJetStream,
+  type Relay,
+  startRelay,
+} from '@im/events';
 import type { Logger } from '@im/log';
 import { Counters } from '@im/store';
 import type { Db } from 'mongodb';
@@ -40,6 +48,7 @@ export type GroupSettings = Pick<
   | 'jetstreamReplicas'
   | 'relayIntervalMs'
   | 'relayMinAgeMs'
+  | 'relayMaxAttempts'
   | 'faultCrashBeforePublish'
   | 'maxInFlight'
 > &
@@ -51,6 +60,7 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   jetstreamReplicas: 1,
   relayIntervalMs: 1_000,
   relayMinAgeMs: 2_000,
+  relayMaxAttempts: DEFAULT_RELAY_MAX_ATTEMPTS,
   faultCrashBeforePublish: false,
   idempotencyKeyTtlMs: 24 * 3_600_000,
   outboxRetentionMs: 7 * 24 * 3_600_000,
@@ -132,6 +142,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
     log,
     intervalMs: settings.relayIntervalMs,
     minAgeMs: settings.relayMinAgeMs,
+    maxAttempts: settings.relayMaxAttempts,
   });
   const housekeeping = startHousekeeping({ outbox, outcomes, keys, log }, settings);
   const service = await startService(nc, {

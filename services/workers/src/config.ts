@@ -26,8 +26,13 @@ const Schema = Type.Object({
   WORKERS_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   /** Unacknowledged messages across all copies; each is a whole fan-out, so keep it small. */
   WORKERS_MAX_ACK_PENDING: Type.Integer({ default: 16, minimum: 1, maximum: 10_000 }),
-  /** How long a message may go without progress before JetStream gives it to another copy. */
-  WORKERS_ACK_WAIT_MS: Type.Integer({ default: 30_000, minimum: 1_000 }),
+  /**
+   * How long a message may go without a sign of life before JetStream gives it to another copy.
+   * Held messages are kept alive (working() every third of it), so this is what a crash costs.
+   */
+  WORKERS_ACK_WAIT_MS: Type.Integer({ default: 5_000, minimum: 1_000 }),
+  /** Class messages one copy fans out at once; it pulls no more than that. */
+  WORKERS_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 256 }),
 });
 
 export interface WorkersConfig extends StoredServiceConfig {
@@ -36,6 +41,7 @@ export interface WorkersConfig extends StoredServiceConfig {
   maxAttempts: number;
   maxAckPending: number;
   ackWaitMs: number;
+  concurrency: number;
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): WorkersConfig {
@@ -47,5 +53,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     maxAttempts: c.WORKERS_MAX_ATTEMPTS,
     maxAckPending: c.WORKERS_MAX_ACK_PENDING,
     ackWaitMs: c.WORKERS_ACK_WAIT_MS,
+    concurrency: c.WORKERS_CONCURRENCY,
   };
 }

@@ -14,13 +14,17 @@ export { Deliveries, type Delivery } from './repositories/deliveries.js';
 export const CLASS_MESSAGES_DURABLE = 'workers-class-messages';
 export const CLASS_MESSAGES_DEAD_LETTERS = deadLetterSubject(CLASS_MESSAGES_DURABLE);
 
+/** As WORKERS_CONCURRENCY's default, for callers that build settings by hand (tests). */
+const DEFAULT_CONCURRENCY = 4;
+
 export type FanoutSettings = Pick<
   WorkersConfig,
   'jetstreamReplicas' | 'chunkSize' | 'chunkPauseMs' | 'maxAttempts' | 'maxAckPending' | 'ackWaitMs'
-> & {
-  /** Delay before attempt n+1 (the last value repeats); runConsumer's default when absent. */
-  backoffMs?: number[];
-};
+> &
+  Partial<Pick<WorkersConfig, 'concurrency'>> & {
+    /** Delay before attempt n+1 (the last value repeats); runConsumer's default when absent. */
+    backoffMs?: number[];
+  };
 
 export interface RunningFanout {
   deliveries: Deliveries;
@@ -31,7 +35,8 @@ export interface RunningFanout {
  * Writes one delivery per student for every class message, chunk by chunk, then acks. A crash at
  * any point leaves the message unacked: it comes back (to this copy or another) and the unique
  * index turns the deliveries already written into no-ops. What keeps failing is dead-lettered
- * after `maxAttempts`; a payload that breaks the schema at once (runConsumer does both).
+ * after `maxAttempts`; a payload that breaks the schema at once (runConsumer does both). Each
+ * copy fans out up to `concurrency` messages at once; fan-outs of different pushes are independent.
  */
 export async function fanOut(
   deliveries: Deliveries,
@@ -76,6 +81,7 @@ export async function startFanout(options: {
     maxAttempts: config.maxAttempts,
     maxAckPending: config.maxAckPending,
     ackWaitMs: config.ackWaitMs,
+    concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
     ...(config.backoffMs ? { backoffMs: config.backoffMs } : {}),
     handle: async (event, meta) => {
       const started = performance.now();

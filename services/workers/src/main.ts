@@ -10,15 +10,23 @@ await runMain('workers', async () => {
   const log = createLogger({ name: 'workers', level: config.logLevel });
   initMetrics('workers');
   const metrics = await startMetricsServer(config.metricsPort, config.metricsHost);
-  const mongo = await connectMongo(config.mongoUrl, 'im-workers', config.dbName);
+  const mongo = await connectMongo(config.mongoUrl, 'im-workers', config.dbName, {
+    timeoutMs: config.mongoTimeoutMs,
+  });
   const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-workers', log });
   const fanout = await startFanout({ nc, db: mongo.db, log, config });
   onShutdown(log, async () => {
-    // Stop pulling and finish the message in hand; an unfinished one is redelivered anyway.
+    // Stop pulling and finish the messages in hand; an unfinished one is redelivered anyway.
     await fanout.stop();
     await closeBus(nc);
     await mongo.close();
     await metrics.close();
   });
-  announceReady(log, { db: config.dbName, chunkSize: config.chunkSize, metricsPort: metrics.port });
+  announceReady(log, {
+    db: config.dbName,
+    chunkSize: config.chunkSize,
+    concurrency: config.concurrency,
+    ackWaitMs: config.ackWaitMs,
+    metricsPort: metrics.port,
+  });
 });

@@ -125,9 +125,12 @@ async function startService(
 export const startBroadcast = (world: CrashWorld, env: Record<string, string> = {}) =>
   startService(world, 'broadcast', { RELAY_INTERVAL_MS: '250', RELAY_MIN_AGE_MS: '500', ...env });
 
-/** A short ack wait, so a message held by a killed worker comes back within seconds. */
+/**
+ * The workers with their production defaults (ack wait 5 s): held messages are kept alive, so a
+ * message held by a killed worker comes back within seconds without a test-only setting.
+ */
 export const startWorkers = (world: CrashWorld, env: Record<string, string> = {}) =>
-  startService(world, 'workers', { WORKERS_ACK_WAIT_MS: '3000', ...env });
+  startService(world, 'workers', env);
 
 export const studentsOf = (classId: number, count: number) =>
   Array.from({ length: count }, (_, i) => `k${classId}-${i}`);

@@ -1,5 +1,6 @@
-import type { OutgoingEvent, RelaySource } from '@im/events';
-import { classMessageEvent, type PushHistory, type PushRecord } from '../repositories/push-history.js';
+import type { OutgoingEvent, PendingEvent, RelayFailure, RelaySource } from '@im/events';
+import type { PushHistory, PushRecord } from '../repositories/push-history.js';
+import { classMessageEvent } from './class-message.js';
 
 /** A push record's pending event as it leaves: msgID = event id, so a re-publish is dropped. */
 export function outgoingEvent(record: PushRecord): OutgoingEvent {
@@ -15,11 +16,22 @@ export class PushOutbox implements RelaySource {
 
   constructor(private readonly pushes: PushHistory) {}
 
-  async findPending(olderThan: Date, limit: number): Promise<OutgoingEvent[]> {
-    return (await this.pushes.findPending(olderThan, limit)).map(outgoingEvent);
+  async findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PendingEvent[]> {
+    return (await this.pushes.findPending(olderThan, limit, now)).map((record) => ({
+      ...outgoingEvent(record),
+      attempts: record.event.attempts ?? 0,
+    }));
   }
 
   markSent(id: string): Promise<void> {
     return this.pushes.markSent(id);
+  }
+
+  recordFailure(id: string, failure: RelayFailure): Promise<void> {
+    return this.pushes.recordFailure(id, failure);
+  }
+
+  countParked(): Promise<number> {
+    return this.pushes.countParked();
   }
 }

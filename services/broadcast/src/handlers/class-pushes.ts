@@ -18,9 +18,10 @@ export interface ClassPushesDeps {
 }
 
 /**
- * `GET /im/class/<class_id>/pushes`: a class's pushes, newest first, each with its recipients and
- * the deliveries written so far. A class the directory never announced is a 404; a deleted one
- * still shows its history.
+ * `GET /im/class/<class_id>/pushes`: a class's pushes, newest first, each with how many recipients
+ * it has and how many deliveries are written so far. The recipients themselves are paged apart
+ * (push-recipients.ts): 20 rosters of 2,000 would not fit one NATS message. A class the directory
+ * never announced is a 404; a deleted one still shows its history.
  */
 export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushesDeps) =>
   defineEndpoint({
@@ -46,7 +47,6 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
           day: r.day,
           pushed_at: r.pushed_at.toISOString(),
           message: r.message,
-          student_uids: r.student_uids,
           recipient_count: r.recipient_count,
           delivered_count: delivered.get(r.id) ?? 0,
           event_sent: r.event.sent,

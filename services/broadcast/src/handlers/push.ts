@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { defineEndpoint } from '@im/bus';
 import {
+  AppError,
   BroadcastSubjects,
+  ErrorCode,
+  jsonBytes,
+  listByteBudget,
   notFound,
   type PushClassMessageReply,
   PushClassMessageRequest,
@@ -19,6 +23,8 @@ export interface PushDeps {
   publisher: EventPublisher;
   timeZone: string;
   now: () => Date;
+  /** NATS `max_payload` of the server we are on now: the class-message event must fit it. */
+  maxPayload: () => number;
   /** TEST ONLY (BROADCAST_FAULT_CRASH_BEFORE_PUBLISH): die between the insert and the publish. */
   crashBeforePublish: boolean;
 }
@@ -27,7 +33,9 @@ export interface PushDeps {
  * `POST /im/org/<class_id>/message`. The class must be known and active; the push is recorded
  * with its pending event in one insert (the unique index on (class_id, day) makes the once-a-day
  * rule hold under concurrency), then the event is published and marked sent. Once the record is
- * in, the answer is 201 whatever happens to the publish: the relay finishes it.
+ * in, the answer is 201 whatever happens to the publish: the relay finishes it. A roster too big
+ * for the event (a directory other than our admin route may announce one) is a 413 before
+ * anything is recorded: a recorded push whose event cannot be published is never delivered.
  */
 export const pushEndpoint = (deps: PushDeps) =>
   defineEndpoint({
@@ -40,6 +48,7 @@ export const pushEndpoint = (deps: PushDeps) =>
       // Whose class it is decides first: a stranger learns nothing about its state.
       assertMayUseClass(ctx.caller, class_id, cls.organization_id, 'pushing to it');
       if (cls.deleted || !cls.active) throw notFound(`class_id: class ${class_id}`);
+      assertRosterFits(class_id, cls.student_uids, listByteBudget(deps.maxPayload()));
       const pushedAt = deps.now();
       const record = await deps.pushes.record({
         class_id,
@@ -64,3 +73,15 @@ export const pushEndpoint = (deps: PushDeps) =>
       return { class_id, push_history_record_id: record.id };
     },
   });
+
+/** A 413 naming the roster: it rides inline in the class-message event, which must fit one message. */
+function assertRosterFits(classId: number, roster: readonly string[], limit: number): void {
+  const bytes = jsonBytes(roster);
+  if (bytes <= limit) return;
+  throw new AppError(
+    ErrorCode.PayloadTooLarge,
+    `student_uids: the roster of class ${classId} takes ${bytes} bytes as JSON, more than the ` +
+      `${limit} bytes its class-message event can carry; nothing was recorded`,
+    { field: 'student_uids', bytes, limit },
+  );
+}

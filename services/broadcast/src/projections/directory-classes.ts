@@ -5,10 +5,11 @@ import {
   deadLetterSubject,
   Streams,
 } from '@im/contracts';
-import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
+import { type JetStreamHandles, PermanentFailure, type RunningConsumer, runConsumer } from '@im/events';
 import type { Logger } from '@im/log';
 import { applyIfNewer } from '@im/store';
 import type { Collection, Db } from 'mongodb';
+import { isUnfixable } from './unfixable.js';
 
 export const DIRECTORY_CLASSES_DURABLE = 'broadcast-directory-classes';
 export const DIRECTORY_CLASSES_DEAD_LETTERS = deadLetterSubject(DIRECTORY_CLASSES_DURABLE);
@@ -86,7 +87,13 @@ function deletedState(
 
 const keyOf = (classId: number) => String(classId);
 
-/** The durable consumer that keeps the projection: `directory.class.>` on the DIRECTORY stream. */
+/**
+ * The durable consumer that keeps the projection: `directory.class.>` on the DIRECTORY stream,
+ * one event at a time (the default concurrency: applyIfNewer relies on it). Events come from a
+ * system we do not control: one that retrying cannot fix (a date that is no date, a document the
+ * store refuses) is dead-lettered at once rather than retried; rosters are not refused here but
+ * at the push (413), so the class itself stays known.
+ */
 export function consumeDirectoryClasses(
   handles: JetStreamHandles,
   log: Logger,
@@ -98,7 +105,14 @@ export function consumeDirectoryClasses(
     filterSubject: DirectoryClassSubjects.all,
     schema: DirectoryClassEvent,
     handle: async (event, meta) => {
-      const outcome = await classes.apply(meta.subject, event);
+      // The schema checks the shape of occurred_at; a month 13 passes it and orders nothing.
+      if (Number.isNaN(Date.parse(event.occurred_at))) {
+        throw new PermanentFailure('occurred_at: not a real instant');
+      }
+      const outcome = await classes.apply(meta.subject, event).catch((error: unknown) => {
+        if (!isUnfixable(error)) throw error;
+        throw new PermanentFailure(`the store refuses this class: ${(error as Error).message}`);
+      });
       log.debug({ class_id: event.class_id, subject: meta.subject, outcome }, 'directory class event');
     },
   });

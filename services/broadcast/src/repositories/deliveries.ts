@@ -33,6 +33,20 @@ export class DeliveriesReader {
     return counts;
   }
 
+  /** When each of `studentUids` got its copy of a push; absent: not yet. Served by (push_id, student_uid). */
+  async deliveredAt(pushId: number, studentUids: readonly string[]): Promise<Map<string, Date>> {
+    const at = new Map<string, Date>();
+    if (studentUids.length === 0) return at;
+    const rows = await this.#docs
+      .find(
+        { push_id: pushId, student_uid: { $in: [...studentUids] } },
+        { projection: { _id: 0, student_uid: 1, delivered_at: 1 } },
+      )
+      .toArray();
+    for (const row of rows) at.set(row.student_uid, row.delivered_at);
+    return at;
+  }
+
   /** A student's deliveries, newest push first. */
   listForStudent(studentUid: string, skip: number, limit: number): Promise<DeliveryDoc[]> {
     return this.#docs

@@ -1,8 +1,21 @@
-import { AppError, ClassEventSubjects, type ClassMessageEvent, ErrorCode } from '@im/contracts';
+import { AppError, ClassEventSubjects, ErrorCode } from '@im/contracts';
+import {
+  dueFilter,
+  dueOrder,
+  failureUpdate,
+  freshRelayFields,
+  parkedFilter,
+  type RelayFailure,
+  relayIndexKeys,
+  retryParkedUpdate,
+} from '@im/events';
 import { Counters, isDuplicateKeyError } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
-/** The pending class-message event, written inside the push record by the same insert. */
+/**
+ * The pending class-message event, written inside the push record by the same insert. The
+ * relay's fields (libs/events, outbox-fields.ts) are absent on records older than them.
+ */
 export interface PushEvent {
   id: string;
   subject: string;
@@ -10,6 +23,13 @@ export interface PushEvent {
   /** Real time of the insert (not the injectable push clock): the relay's age threshold. */
   created_at: Date;
   sent_at?: Date;
+  /** When the relay may try next; failed attempts so far and the last one's error. */
+  retry_at?: Date;
+  attempts?: number;
+  last_error?: string;
+  /** Given up on after the last attempt: waits for an operator (docs/broadcast.md). */
+  parked?: boolean;
+  parked_at?: Date;
 }
 
 export interface PushRecord {
@@ -34,6 +54,11 @@ export interface PushRecord {
 
 export type NewPush = Omit<PushRecord, '_id' | 'id' | 'event'> & { eventId: string };
 
+/** A push without its recipients: what lists read (a roster can be hundreds of kilobytes). */
+export type PushSummary = Omit<PushRecord, 'student_uids'>;
+
+const WITHOUT_RECIPIENTS = { projection: { student_uids: 0 } } as const;
+
 const COUNTER = 'push_history';
 
 /** One push per (class, day); the 409 of the API. */
@@ -57,6 +82,8 @@ export class PushHistory {
     await this.docs.createIndex({ id: 1 }, { unique: true });
     await this.docs.createIndex({ class_id: 1, day: 1 }, { unique: true });
     await this.docs.createIndex({ 'event.sent': 1, 'event.created_at': 1 });
+    // The relay's: due events only (see dueFilter).
+    await this.docs.createIndex(relayIndexKeys('event.'));
   }
 
   /**
@@ -78,12 +105,7 @@ export class PushHistory {
               _id: eventId,
               id,
               ...fields,
-              event: {
-                id: eventId,
-                subject: ClassEventSubjects.message,
-                sent: false,
-                created_at: new Date(),
-              },
+              event: { id: eventId, subject: ClassEventSubjects.message, ...freshRelayFields(new Date()) },
             };
             return record;
           },
@@ -111,40 +133,69 @@ export class PushHistory {
     );
   }
 
-  findPending(olderThan: Date, limit: number): Promise<PushRecord[]> {
+  /** Records whose event is due for the relay (see dueFilter), next due first. */
+  findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PushRecord[]> {
     return this.docs
-      .find({ 'event.sent': false, 'event.created_at': { $lt: olderThan } })
-      .sort({ 'event.created_at': 1 })
+      .find(dueFilter('event.', olderThan, now))
+      .sort(dueOrder('event.'))
       .limit(limit)
       .toArray();
   }
 
+  async recordFailure(eventId: string, failure: RelayFailure): Promise<void> {
+    await this.docs.updateOne({ _id: eventId, 'event.sent': false }, failureUpdate('event.', failure));
+  }
+
+  /** Pending events, parked ones included. */
   countPending(): Promise<number> {
     return this.docs.countDocuments({ 'event.sent': false });
   }
 
-  /** A class's pushes, newest day first (one per day, so this is time order). */
-  listByClass(classId: number, skip: number, limit: number): Promise<PushRecord[]> {
-    return this.docs.find({ class_id: classId }).sort({ day: -1 }).skip(skip).limit(limit).toArray();
+  countParked(): Promise<number> {
+    return this.docs.countDocuments(parkedFilter('event.'));
+  }
+
+  /** Makes every parked event due again with a fresh count (the mongosh update of docs/broadcast.md). */
+  async retryParked(): Promise<number> {
+    return (await this.docs.updateMany(parkedFilter('event.'), retryParkedUpdate('event.'))).modifiedCount;
+  }
+
+  /** A class's pushes, newest day first (one per day, so this is time order), without recipients. */
+  listByClass(classId: number, skip: number, limit: number): Promise<PushSummary[]> {
+    return this.docs
+      .find({ class_id: classId }, WITHOUT_RECIPIENTS)
+      .sort({ day: -1 })
+      .skip(skip)
+      .limit(limit)
+      .toArray();
+  }
+
+  /** One push, without its recipients. */
+  findById(pushId: number): Promise<PushSummary | null> {
+    return this.docs.findOne({ id: pushId }, WITHOUT_RECIPIENTS);
+  }
+
+  /**
+   * A page of a push's recipients, in the order of the roster. The array is unwound and cut on
+   * the server: only the page crosses the wire (FerretDB 1.24 has no `$slice` projection). `_id`
+   * stays in the `$project`: FerretDB 1.24 drops the connection when `$unwind` follows one without it.
+   */
+  async recipientsPage(pushId: number, skip: number, limit: number): Promise<string[]> {
+    const rows = await this.docs
+      .aggregate<{ student_uids: string }>([
+        { $match: { id: pushId } },
+        { $project: { student_uids: 1 } },
+        { $unwind: '$student_uids' },
+        { $skip: skip },
+        { $limit: limit },
+      ])
+      .toArray();
+    return rows.map((r) => r.student_uids);
   }
 
   countByClass(classId: number): Promise<number> {
     return this.docs.countDocuments({ class_id: classId });
   }
-}
-
-/** The event a push announces; its recipients travel inline (see ClassMessageEvent). */
-export function classMessageEvent(record: PushRecord): ClassMessageEvent {
-  return {
-    event_id: record.event.id,
-    push_id: record.id,
-    class_id: record.class_id,
-    organization_id: record.organization_id,
-    student_uids: record.student_uids,
-    message: record.message,
-    day: record.day,
-    pushed_at: record.pushed_at.toISOString(),
-  };
 }
 
 /** MongoDB's `keyPattern` of a duplicate-key error; undefined when the server does not report it. */

@@ -7,6 +7,8 @@ import {
   PageQuery,
   PushClassMessageBody,
   PushClassMessageReply,
+  PushRecipientsPathParams,
+  PushRecipientsReply,
   UserNotificationsReply,
   UserNotificationsRequest,
 } from '@im/contracts';
@@ -21,7 +23,7 @@ const UserPathParams = Type.Object(
 
 /**
  * Class broadcasts. The push path is the API document's (`/im/org/<class_id>/message`, 201); the
- * two read endpoints are ours (docs/broadcast.md). Each route validates and forwards.
+ * read endpoints are ours (docs/broadcast.md). Each route validates and forwards.
  */
 const broadcast: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -30,7 +32,7 @@ const broadcast: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         params: ClassPathParams,
         body: PushClassMessageBody,
-        response: { 201: PushClassMessageReply, ...errors, 409: ErrorBody },
+        response: { 201: PushClassMessageReply, ...errors, 409: ErrorBody, 413: ErrorBody },
       },
       // The body is optional (the document's call has none): validate an absent one as `{}`.
       preValidation: async (request) => {
@@ -52,6 +54,19 @@ const broadcast: FastifyPluginAsyncTypebox = async (app) => {
     },
     (request, reply) =>
       forward(request, reply, BroadcastSubjects.classPushes, { ...request.query, ...request.params }),
+  );
+
+  app.get(
+    '/im/class/:class_id/pushes/:push_history_record_id/recipients',
+    {
+      schema: {
+        params: PushRecipientsPathParams,
+        querystring: PageQuery,
+        response: { 200: PushRecipientsReply, ...errors },
+      },
+    },
+    (request, reply) =>
+      forward(request, reply, BroadcastSubjects.pushRecipients, { ...request.query, ...request.params }),
   );
 
   app.get(
