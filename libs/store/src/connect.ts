@@ -1,5 +1,9 @@
 import { databaseOf } from '@im/config';
 import { type Db, MongoClient } from 'mongodb';
+import { DEFAULT_MONGO_TIMEOUT_MS } from './connect-defaults.js';
+import { setQueryLimit } from './query-limit.js';
+
+export { DEFAULT_MONGO_TIMEOUT_MS } from './connect-defaults.js';
 
 export interface MongoStore {
   client: MongoClient;
@@ -23,8 +27,6 @@ export interface MongoTimeouts {
   /** Connections per server; default 20. */
   maxPoolSize?: number;
 }
-
-export const DEFAULT_MONGO_TIMEOUT_MS = 5_000;
 
 /**
  * A server that still answers but slowly should fail requests with the server's own error
@@ -62,5 +64,6 @@ export async function connectMongo(
   });
   await client.connect();
   const db = client.db(databaseOf(url) ?? defaultDb);
+  setQueryLimit(db, timeoutMs);
   return { client, db, maxTimeMS: timeoutMs, close: () => client.close() };
 }

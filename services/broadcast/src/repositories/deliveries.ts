@@ -1,4 +1,5 @@
 import type { DeliveryRecord } from '@im/contracts';
+import { queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /** A delivery as the workers write it (their `deliveries` collection; see @im/workers). */
@@ -11,9 +12,12 @@ export type DeliveryDoc = DeliveryRecord;
  */
 export class DeliveriesReader {
   readonly #docs: Collection<DeliveryDoc>;
+  /** maxTimeMS of the reads that answer requests (queryLimit). */
+  readonly #limit: { maxTimeMS: number };
 
   constructor(db: Db) {
     this.#docs = db.collection<DeliveryDoc>('deliveries');
+    this.#limit = queryLimit(db);
   }
 
   /**
@@ -24,10 +28,10 @@ export class DeliveriesReader {
     const counts = new Map<number, number>(pushIds.map((id) => [id, 0]));
     if (pushIds.length === 0) return counts;
     const rows = await this.#docs
-      .aggregate<{ _id: number; n: number }>([
-        { $match: { push_id: { $in: [...pushIds] } } },
-        { $group: { _id: '$push_id', n: { $sum: 1 } } },
-      ])
+      .aggregate<{ _id: number; n: number }>(
+        [{ $match: { push_id: { $in: [...pushIds] } } }, { $group: { _id: '$push_id', n: { $sum: 1 } } }],
+        this.#limit,
+      )
       .toArray();
     for (const row of rows) counts.set(row._id, row.n);
     return counts;
@@ -40,7 +44,7 @@ export class DeliveriesReader {
     const rows = await this.#docs
       .find(
         { push_id: pushId, student_uid: { $in: [...studentUids] } },
-        { projection: { _id: 0, student_uid: 1, delivered_at: 1 } },
+        { ...this.#limit, projection: { _id: 0, student_uid: 1, delivered_at: 1 } },
       )
       .toArray();
     for (const row of rows) at.set(row.student_uid, row.delivered_at);
@@ -50,7 +54,7 @@ export class DeliveriesReader {
   /** A student's deliveries, newest push first. */
   listForStudent(studentUid: string, skip: number, limit: number): Promise<DeliveryDoc[]> {
     return this.#docs
-      .find({ student_uid: studentUid })
+      .find({ student_uid: studentUid }, this.#limit)
       .sort({ pushed_at: -1, push_id: -1 })
       .skip(skip)
       .limit(limit)
@@ -58,6 +62,6 @@ export class DeliveriesReader {
   }
 
   countForStudent(studentUid: string): Promise<number> {
-    return this.#docs.countDocuments({ student_uid: studentUid });
+    return this.#docs.countDocuments({ student_uid: studentUid }, this.#limit);
   }
 }

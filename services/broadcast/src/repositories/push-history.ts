@@ -9,7 +9,7 @@ import {
   relayIndexKeys,
   retryParkedUpdate,
 } from '@im/events';
-import { Counters, isDuplicateKeyError } from '@im/store';
+import { Counters, isDuplicateKeyError, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -72,9 +72,12 @@ export const alreadyPushed = (classId: number, day: string) =>
 export class PushHistory {
   readonly docs: Collection<PushRecord>;
   readonly #counters: Counters;
+  /** maxTimeMS of the reads that answer requests (queryLimit). */
+  readonly #limit: { maxTimeMS: number };
 
   constructor(db: Db) {
     this.docs = db.collection<PushRecord>('push_history');
+    this.#limit = queryLimit(db);
     this.#counters = new Counters(db);
   }
 
@@ -163,7 +166,7 @@ export class PushHistory {
   /** A class's pushes, newest day first (one per day, so this is time order), without recipients. */
   listByClass(classId: number, skip: number, limit: number): Promise<PushSummary[]> {
     return this.docs
-      .find({ class_id: classId }, WITHOUT_RECIPIENTS)
+      .find({ class_id: classId }, { ...this.#limit, ...WITHOUT_RECIPIENTS })
       .sort({ day: -1 })
       .skip(skip)
       .limit(limit)
@@ -182,19 +185,22 @@ export class PushHistory {
    */
   async recipientsPage(pushId: number, skip: number, limit: number): Promise<string[]> {
     const rows = await this.docs
-      .aggregate<{ student_uids: string }>([
-        { $match: { id: pushId } },
-        { $project: { student_uids: 1 } },
-        { $unwind: '$student_uids' },
-        { $skip: skip },
-        { $limit: limit },
-      ])
+      .aggregate<{ student_uids: string }>(
+        [
+          { $match: { id: pushId } },
+          { $project: { student_uids: 1 } },
+          { $unwind: '$student_uids' },
+          { $skip: skip },
+          { $limit: limit },
+        ],
+        this.#limit,
+      )
       .toArray();
     return rows.map((r) => r.student_uids);
   }
 
   countByClass(classId: number): Promise<number> {
-    return this.docs.countDocuments({ class_id: classId });
+    return this.docs.countDocuments({ class_id: classId }, this.#limit);
   }
 }
 

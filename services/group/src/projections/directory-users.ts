@@ -9,7 +9,7 @@ import {
 } from '@im/contracts';
 import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
 import type { Logger } from '@im/log';
-import { applyIfNewer } from '@im/store';
+import { applyIfNewer, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 export const DIRECTORY_USERS_DURABLE = 'group-directory-users';
@@ -32,10 +32,13 @@ export interface DirectoryUserDoc {
 /** The group service's read model of an organization's users (contacts), fed only by events. */
 export class DirectoryUsers {
   readonly #docs: Collection<DirectoryUserDoc>;
+  /** maxTimeMS of the reads that answer requests (queryLimit). */
+  readonly #limit: { maxTimeMS: number };
 
   constructor(db: Db) {
     // Prefixed: services may share a database (the test stack does), and the name says whose it is.
     this.#docs = db.collection<DirectoryUserDoc>('group_directory_users');
+    this.#limit = queryLimit(db);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -47,7 +50,7 @@ export class DirectoryUsers {
     return this.#docs
       .find(
         { organization_id: organizationId, deleted: false },
-        { projection: { _id: 0, uid: 1, name: 1, avatar: 1 } },
+        { ...this.#limit, projection: { _id: 0, uid: 1, name: 1, avatar: 1 } },
       )
       .sort({ uid: 1 })
       .toArray();

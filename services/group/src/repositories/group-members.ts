@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@im/store';
+import { isDuplicateKeyError, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /** One document per member: concurrent adds cannot lose each other as array updates can. */
@@ -16,9 +16,12 @@ const BATCH = 1_000;
 /** The `group_members` collection: the unique index (group_id, client_id) keeps each member once. */
 export class GroupMembers {
   readonly #docs: Collection<MemberDoc>;
+  /** maxTimeMS of the reads that answer requests (queryLimit). */
+  readonly #limit: { maxTimeMS: number };
 
   constructor(db: Db) {
     this.#docs = db.collection<MemberDoc>('group_members');
+    this.#limit = queryLimit(db);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -53,7 +56,7 @@ export class GroupMembers {
     const docs = await this.#docs
       .find(
         { group_id: groupId, client_id: { $in: [...clientIds] } },
-        { projection: { _id: 0, client_id: 1 } },
+        { ...this.#limit, projection: { _id: 0, client_id: 1 } },
       )
       .toArray();
     return new Set(docs.map((d) => d.client_id));
@@ -61,13 +64,13 @@ export class GroupMembers {
 
   /** Counted from the records, never kept in a counter that concurrent writers could get wrong. */
   count(groupId: number): Promise<number> {
-    return this.#docs.countDocuments({ group_id: groupId });
+    return this.#docs.countDocuments({ group_id: groupId }, this.#limit);
   }
 
   /** Every member, ascending. */
   async list(groupId: number): Promise<string[]> {
     const docs = await this.#docs
-      .find({ group_id: groupId }, { projection: { _id: 0, client_id: 1 } })
+      .find({ group_id: groupId }, { ...this.#limit, projection: { _id: 0, client_id: 1 } })
       .sort({ client_id: 1 })
       .toArray();
     return docs.map((d) => d.client_id);
@@ -75,7 +78,7 @@ export class GroupMembers {
 
   async groupsOf(clientId: string): Promise<number[]> {
     const docs = await this.#docs
-      .find({ client_id: clientId }, { projection: { _id: 0, group_id: 1 } })
+      .find({ client_id: clientId }, { ...this.#limit, projection: { _id: 0, group_id: 1 } })
       .toArray();
     return docs.map((d) => d.group_id);
   }

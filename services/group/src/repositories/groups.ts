@@ -1,4 +1,4 @@
-import type { Counters } from '@im/store';
+import { type Counters, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -34,12 +34,15 @@ const SUMMARY = { projection: { _id: 0, id: 1, group_name: 1, group_avatar: 1 } 
 /** The `groups` collection. Only renames and status changes update a group document. */
 export class Groups {
   readonly #docs: Collection<GroupDoc>;
+  /** maxTimeMS of the reads that answer requests (queryLimit). */
+  readonly #limit: { maxTimeMS: number };
 
   constructor(
     db: Db,
     private readonly counters: Counters,
   ) {
     this.#docs = db.collection<GroupDoc>('groups');
+    this.#limit = queryLimit(db);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -108,13 +111,13 @@ export class Groups {
   }
 
   countByOrganization(organizationId: number): Promise<number> {
-    return this.#docs.countDocuments({ organization_id: organizationId, status: 'active' });
+    return this.#docs.countDocuments({ organization_id: organizationId, status: 'active' }, this.#limit);
   }
 
   /** A page of the organization's groups, ordered by id. */
   pageByOrganization(organizationId: number, skip: number, limit: number) {
     return this.#docs
-      .find({ organization_id: organizationId, status: 'active' }, SUMMARY)
+      .find({ organization_id: organizationId, status: 'active' }, { ...this.#limit, ...SUMMARY })
       .sort({ id: 1 })
       .skip(skip)
       .limit(limit)
@@ -124,13 +127,13 @@ export class Groups {
   /** Every group of the organization (contacts), ordered by id. */
   allByOrganization(organizationId: number) {
     return this.#docs
-      .find({ organization_id: organizationId, status: 'active' }, SUMMARY)
+      .find({ organization_id: organizationId, status: 'active' }, { ...this.#limit, ...SUMMARY })
       .sort({ id: 1 })
       .toArray();
   }
 
   countActive(ids: number[]): Promise<number> {
-    return this.#docs.countDocuments({ id: { $in: ids }, status: 'active' });
+    return this.#docs.countDocuments({ id: { $in: ids }, status: 'active' }, this.#limit);
   }
 
   pageActive(ids: number[], skip: number, limit: number) {
@@ -138,6 +141,7 @@ export class Groups {
       .find(
         { id: { $in: ids }, status: 'active' },
         {
+          ...this.#limit,
           projection: { _id: 0, id: 1, group_name: 1, organization_id: 1, conversion_id: 1, group_avatar: 1 },
         },
       )
