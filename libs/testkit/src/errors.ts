@@ -17,12 +17,16 @@ export type StartFailure = 'exited' | 'timeout';
 export class ProcessStartError extends TestkitError {
   override readonly name: string = 'ProcessStartError';
 
+  /** The one-line cause without the output (`signature exited (code 1) before it was ready`). */
+  readonly summary: string;
+
   constructor(
     message: string,
     readonly reason: StartFailure,
     readonly output: string,
   ) {
     super(output ? `${message}; its last output:\n${output}` : `${message} (it printed nothing)`);
+    this.summary = message;
   }
 }
 

@@ -9,6 +9,14 @@ export { findOnPath, type Probe } from './probe.js';
 export { type ChildHandle, type StartProcessOptions, startProcess } from './process.js';
 export { isReadyLogLine, type ReadyCheck } from './ready.js';
 export { repoRoot } from './repo-root.js';
+export { describeRestart, formatDelay, type RestartEvent } from './restart-event.js';
+export {
+  DEFAULT_RESTART_POLICY,
+  type NextRestart,
+  RestartBackoff,
+  type RestartPolicy,
+  restartPolicy,
+} from './restart-policy.js';
 export { type Stack, type StackOptions, startStack } from './stack.js';
 export { GATEWAY, GATEWAY_NODE_ARGS, STACK_SERVICES, type StackService } from './stack-services.js';
 export { readStreamMessages, type StreamMessage } from './stream-messages.js';

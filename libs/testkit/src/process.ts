@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessStartError, type StartFailure } from './errors.js';
 import { trackChild } from './exit-cleanup.js';
-import { isReadyLogLine, type ReadyCheck } from './ready.js';
+import { OutputLines } from './output-lines.js';
+import { firstOutcome, isReadyLogLine, type ReadyCheck } from './ready.js';
+import type { RestartEvent } from './restart-event.js';
+import { RestartBackoff, type RestartPolicy } from './restart-policy.js';
 
 /** How many output lines a handle keeps for error messages: enough for a stack trace and its context. */
 const KEPT_LINES = 200;
@@ -30,6 +32,14 @@ export interface StartProcessOptions {
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Called when the process exits after it was ready without stop(), kill() or restart() asking. */
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /**
+   * Start the process again (same command and environment) whenever it exits after it was ready
+   * without being asked to, and again after each restart that fails, waiting as the policy says.
+   * A first start that fails still rejects: nothing is supervised that never ran.
+   */
+  restart?: RestartPolicy;
+  /** Each restart scheduled, and each restarted process once it is ready. */
+  onRestart?: (event: RestartEvent) => void;
 }
 
 export interface ChildHandle {
@@ -46,15 +56,26 @@ export interface ChildHandle {
   restart(): Promise<void>;
 }
 
+const exitText = (code: number | null, signal: NodeJS.Signals | null) =>
+  signal ? `signal ${signal}` : `code ${code}`;
+
 class ManagedProcess implements ChildHandle {
   readonly name: string;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
-  #stopping = false;
-  readonly #lines: string[] = [];
+  /**
+   * Bumped by every start, stop and kill. An exit, or a restart scheduled, belongs to the
+   * generation it happened in: once another has begun, nobody is waiting for it any more.
+   */
+  #generation = 0;
+  #readyAt = 0;
+  readonly #backoff: RestartBackoff | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  readonly #output = new OutputLines(KEPT_LINES);
 
   constructor(private readonly options: StartProcessOptions) {
     this.name = options.name;
+    this.#backoff = options.restart && new RestartBackoff(options.restart);
   }
 
   get pid(): number {
@@ -62,7 +83,7 @@ class ManagedProcess implements ChildHandle {
   }
 
   output(): string {
-    return this.#lines.join('\n');
+    return this.#output.text();
   }
 
   async start(): Promise<void> {
@@ -74,7 +95,7 @@ class ManagedProcess implements ChildHandle {
       timeoutMs = DEFAULT_TIMEOUT_MS,
       ready = { line: isReadyLogLine },
     } = this.options;
-    this.#stopping = false;
+    const generation = ++this.#generation;
     // A process group of its own: a Ctrl-C in the terminal reaches only us, and we stop the
     // children in order (gateway first) instead of all of them dying at once.
     const child = spawn(command, args, {
@@ -90,7 +111,8 @@ class ManagedProcess implements ChildHandle {
     const readyLine = new Promise<void>((resolve) => {
       sawReadyLine = resolve;
     });
-    this.#collect(child, (line) => {
+    this.#output.follow(child, (line, stream) => {
+      this.options.onLine?.(line, stream);
       if (ready.line?.(line)) sawReadyLine();
     });
 
@@ -101,23 +123,13 @@ class ManagedProcess implements ChildHandle {
     });
     this.#exited = exited.then(() => undefined);
 
-    let settled = false;
-    const becameReady = (async () => {
-      if (ready.line) await readyLine;
-      while (ready.poll && !settled && !(await ready.poll().catch(() => false))) await sleep(100);
-    })();
-    const timer = new AbortController();
-    const outcome = await Promise.race([
-      becameReady.then(() => 'ready' as const),
-      exited.then(() => 'exited' as const),
-      sleep(timeoutMs, 'timeout' as const, { signal: timer.signal }),
-    ]);
-    settled = true;
-    timer.abort();
-
+    const outcome = await firstOutcome(ready, readyLine, exited, timeoutMs);
     if (outcome === 'ready') {
+      this.#readyAt = Date.now();
       void exited.then(({ code, signal }) => {
-        if (!this.#stopping && this.#child === child) this.options.onExit?.(code, signal);
+        if (generation !== this.#generation) return;
+        this.options.onExit?.(code, signal);
+        this.#restartLater(`${this.name} exited (${exitText(code, signal)})`, Date.now() - this.#readyAt);
       });
       return;
     }
@@ -135,31 +147,45 @@ class ManagedProcess implements ChildHandle {
       const { code, signal, error } = await exited;
       message = error
         ? `${this.name} could not be started (${error.message})`
-        : `${this.name} exited (${signal ?? `code ${code}`}) before it was ready`;
+        : `${this.name} exited (${exitText(code, signal)}) before it was ready`;
     }
     // The last lines often arrive just after 'exit'; wait briefly for the pipes to drain.
     await Promise.race([once(child, 'close'), sleep(500)]);
     throw new ProcessStartError(message, reason, this.output());
   }
 
-  #collect(child: ChildProcess, onLine: (line: string) => void): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const input = child[stream];
-      if (!input) continue;
-      createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-        this.#lines.push(line);
-        if (this.#lines.length > KEPT_LINES) this.#lines.shift();
-        this.options.onLine?.(line, stream);
-        onLine(line);
-      });
-    }
+  /** Schedules the next start when restarts are on; `upForMs`: how long the dead process was ready. */
+  #restartLater(summary: string, upForMs: number): void {
+    if (!this.#backoff) return;
+    const { delayMs, attempt } = this.#backoff.next(upForMs);
+    const generation = this.#generation;
+    this.options.onRestart?.({ kind: 'scheduled', summary, delayMs, attempt });
+    this.#restartTimer = setTimeout(() => void this.#revive(generation, attempt), delayMs);
   }
 
-  /** The child while it runs; marks any exit from now on as requested. */
+  async #revive(generation: number, attempt: number): Promise<void> {
+    this.#restartTimer = undefined;
+    if (generation !== this.#generation) return; // stopped, killed or restarted by hand meanwhile
+    const starting = this.start(); // bumps the generation before its first await
+    const mine = this.#generation;
+    try {
+      await starting;
+    } catch (error) {
+      if (mine !== this.#generation) return;
+      const summary = error instanceof ProcessStartError ? error.summary : `${this.name}: ${String(error)}`;
+      this.#restartLater(summary, 0);
+      return;
+    }
+    if (mine === this.#generation) this.options.onRestart?.({ kind: 'restarted', pid: this.pid, attempt });
+  }
+
+  /** The child while it runs; marks any exit from now on as requested, and cancels a pending restart. */
   #claimExit(): ChildProcess | undefined {
+    this.#generation++;
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
-    this.#stopping = true;
     return child;
   }
 

@@ -1,3 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StartFailure } from './errors.js';
+
 /**
  * When a started process counts as ready: after a matching output line (if `line` is given), then
  * once `poll` passes (if given). Services say so with one pino line, `{"msg":"ready"}`; servers
@@ -17,4 +20,30 @@ export function isReadyLogLine(line: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whichever comes first for a process being started: ready (its line seen, then its poll passing),
+ * exited, or the timeout. Polling stops once the race is decided.
+ */
+export async function firstOutcome(
+  ready: ReadyCheck,
+  readyLine: Promise<void>,
+  exited: Promise<unknown>,
+  timeoutMs: number,
+): Promise<'ready' | StartFailure> {
+  let settled = false;
+  const becameReady = (async () => {
+    if (ready.line) await readyLine;
+    while (ready.poll && !settled && !(await ready.poll().catch(() => false))) await sleep(100);
+  })();
+  const timer = new AbortController();
+  const outcome = await Promise.race([
+    becameReady.then(() => 'ready' as const),
+    exited.then(() => 'exited' as const),
+    sleep(timeoutMs, 'timeout' as const, { signal: timer.signal }),
+  ]);
+  settled = true;
+  timer.abort();
+  return outcome;
 }

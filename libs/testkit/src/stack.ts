@@ -5,6 +5,8 @@ import { startMongo } from './mongo.js';
 import { startNats } from './nats.js';
 import { type ChildHandle, startProcess } from './process.js';
 import { repoRoot } from './repo-root.js';
+import type { RestartEvent } from './restart-event.js';
+import { type RestartPolicy, restartPolicy } from './restart-policy.js';
 import { GATEWAY, STACK_SERVICES, type StackService } from './stack-services.js';
 import { type MintOptions, mintToken, newAuthSecret, type TokenClaims } from './tokens.js';
 
@@ -26,8 +28,17 @@ export interface StackOptions {
   services?: readonly StackService[];
   readyTimeoutMs?: number;
   onLine?: (service: string, line: string, stream: 'stdout' | 'stderr') => void;
-  /** A service died without being asked to. */
+  /** A service died without being asked to (with `restart`, also before each restart). */
   onExit?: (service: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  /**
+   * Start a service that died on its own again, same command and environment, with backoff
+   * (`true`: 0.5 s doubling to 30 s, reset after 60 s up; see restart-policy.ts). Off by
+   * default: a test that kills a service expects it to stay dead. A service that fails its first
+   * start still makes startStack reject.
+   */
+  restart?: boolean | Partial<RestartPolicy>;
+  /** Each restart scheduled and each restarted service once ready, for the run command to announce. */
+  onRestart?: (service: string, event: RestartEvent) => void;
 }
 
 export interface Stack {
@@ -74,6 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     services.sort((a, b) => Number(a.name === GATEWAY) - Number(b.name === GATEWAY));
     const metricsUrls: Record<string, string> = {};
     const auth = gatewayAuth(options);
+    const restart = restartPolicy(options.restart);
     for (const service of services) {
       const dir = resolve(root, service.dir);
       // The gateway serves /metrics on its own port; every other process gets a port of its own.
@@ -103,6 +115,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         },
         onLine: options.onLine && ((line, stream) => options.onLine?.(service.name, line, stream)),
         onExit: options.onExit && ((code, signal) => options.onExit?.(service.name, code, signal)),
+        ...(restart ? { restart } : {}),
+        onRestart: options.onRestart && ((event) => options.onRestart?.(service.name, event)),
       });
       processes[service.name] = child;
       teardown.push(() => child.stop());

@@ -2,6 +2,8 @@
  * `npm start`: the whole system on this machine. NATS and a MongoDB-wire server (from NATS_URL /
  * MONGO_URL, else local ones with data under .data/), every service, then the gateway, all built
  * (dist). Ctrl-C stops them in reverse order, gateway first, so no request is cut mid-way.
+ * A service that dies is started again with backoff, announced loudly; only a service that
+ * cannot start at all (its first start fails: bad configuration, say) stops everything.
  */
 import { join } from 'node:path';
 import { ensureDevAppKeys } from '../dev-app-keys.js';
@@ -9,6 +11,7 @@ import { DEV_AUTH_SECRET_FILE, DEV_CALLERS, ensureDevAuthSecret, mintingSecret }
 import { isPortFree } from '../free-port.js';
 import { type LocalServers, startLocalServers } from '../local-servers.js';
 import { repoRoot } from '../repo-root.js';
+import { describeRestart } from '../restart-event.js';
 import { type Stack, startStack } from '../stack.js';
 import { mintToken } from '../tokens.js';
 
@@ -29,6 +32,8 @@ let stack: Stack | undefined;
 let stopping = false;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+/** Bold red on a terminal: a restart must not scroll by unseen among the services' lines. */
+const shout = (line: string) => say(process.stdout.isTTY ? `\u001b[1;31m${line}\u001b[0m` : line);
 
 async function shutdown(code: number): Promise<never> {
   if (stopping) process.exit(1); // a second Ctrl-C: the exit hook kills whatever is left
@@ -73,10 +78,9 @@ async function main(): Promise<void> {
     logLevel: process.env.LOG_LEVEL ?? 'info',
     env: { ...(keysFile ? { SIGNATURE_APP_KEYS_FILE: keysFile } : {}), ...authEnv },
     onLine: (service, line) => say(`${service.padEnd(10)}| ${line}`),
-    onExit: (service, code, signal) => {
-      if (stopping) return;
-      say(`start: ${service} died unexpectedly (${signal ?? `exit code ${code}`}); stopping everything`);
-      void shutdown(1);
+    restart: true,
+    onRestart: (service, event) => {
+      if (!stopping) shout(`start: ${describeRestart(event, service)}`);
     },
   });
 
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
   } else {
     say('  tokens    signed by your own issuer (AUTH_JWT_PUBLIC_KEY_FILE / AUTH_JWKS_FILE)');
   }
-  say('  Ctrl-C stops everything.');
+  say('  a service that dies is restarted (0.5 s, doubling to 30 s); Ctrl-C stops everything.');
   say('');
 }
 
