@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { safeText } from './quote.js';
+import { QUOTE_MAX, safeText } from './quote.js';
 
 /**
  * The one error family of the system. Codes 1000–1008 and 7xxx are the old system's; the rest were
@@ -93,9 +93,13 @@ export class AppError extends Error {
   }
 }
 
-/** A 400 whose message starts with the field it is about, as every validation message does. */
+/**
+ * A 400 whose message starts with the field it is about, as every validation message does. The
+ * field's name can be input too (an unknown key), so it is escaped and cut like a quoted value.
+ */
 export function invalidParameter(field: string, rule: string): AppError {
-  return new AppError(ErrorCode.InvalidParameter, `${field}: ${rule}`, { field });
+  const name = safeText(field, QUOTE_MAX);
+  return new AppError(ErrorCode.InvalidParameter, `${name}: ${rule}`, { field: name });
 }
 
 export function notFound(what: string, code: ErrorCode = ErrorCode.NotFound): AppError {

@@ -7,6 +7,7 @@ import { app } from './app.js';
 import type { AuthSettings } from './auth/keys.js';
 import { clientErrorHandler } from './client-errors.js';
 import type { RateLimitSettings } from './config.js';
+import { frameworkErrorHandler } from './framework-errors.js';
 import { requestIdOf } from './request-id.js';
 
 export interface ServerOptions {
@@ -51,6 +52,8 @@ export async function buildServer({
     genReqId: requestIdOf,
     // Errors of Node's HTTP parser answer in the API's error shape, not Fastify's.
     clientErrorHandler: clientErrorHandler(log),
+    // So are Fastify's own errors before routing (a path that is not valid percent-encoding).
+    frameworkErrors: frameworkErrorHandler,
     bodyLimit,
     // Request bodies and slow clients must not hold a connection forever.
     requestTimeout: requestTimeoutMs * 2,
