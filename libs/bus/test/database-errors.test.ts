@@ -1,5 +1,4 @@
-import { AppError, ErrorCode, encodeCaller } from '@im/contracts';
-import { createLogger } from '@im/log';
+import { AppError, ErrorCode } from '@im/contracts';
 import { connectMongo, type MongoStore } from '@im/store';
 import { type MongoHandle, startMongo, uniqueDbName, withDbName } from '@im/testkit';
 import { Type } from '@sinclair/typebox';
@@ -13,14 +12,14 @@ import {
   RequestClient,
   startService,
 } from '../src/index.js';
+import { SERVICE, silentLog } from './fixture.js';
 import { type SmallNats, startNatsWithMaxPayload } from './nats-with-max-payload.js';
 
 /**
  * A database that does not answer in time is a dependency down, not a bug: the handler's request
  * is answered 503 naming the service's database (not a bare 500), on a real MongoDB-wire server.
  */
-const log = createLogger({ name: 'test', level: 'silent' });
-const SERVICE = encodeCaller({ sub: 'svc-test', orgs: [], role: 'service' });
+const log = silentLog;
 
 let nats: SmallNats;
 let nc: NatsConnection;

@@ -1,5 +1,4 @@
-import { type AppError, ErrorCode, encodeCaller } from '@im/contracts';
-import { createLogger } from '@im/log';
+import { type AppError, ErrorCode } from '@im/contracts';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,14 +9,14 @@ import {
   RequestClient,
   startService,
 } from '../src/index.js';
+import { SERVICE, silentLog } from './fixture.js';
 import { type SmallNats, startNatsWithMaxPayload } from './nats-with-max-payload.js';
 
 /**
  * A service answers at most `maxInFlight` requests at once: one more is a 503 at once, naming the
  * service, instead of queueing behind a slow dependency. Once the slow ones finish it serves again.
  */
-const log = createLogger({ name: 'test', level: 'silent' });
-const SERVICE = encodeCaller({ sub: 'svc-test', orgs: [], role: 'service' });
+const log = silentLog;
 
 let nats: SmallNats;
 let nc: NatsConnection;

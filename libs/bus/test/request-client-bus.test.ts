@@ -1,5 +1,4 @@
-import { AppError, ErrorCode, encodeCaller } from '@im/contracts';
-import { createLogger } from '@im/log';
+import { ErrorCode } from '@im/contracts';
 import { pollUntil } from '@im/testkit';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import {
   RequestClient,
   startService,
 } from '../src/index.js';
+import { failure, SERVICE, silentLog } from './fixture.js';
 import { type SmallNats, startNatsWithMaxPayload } from './nats-with-max-payload.js';
 
 /**
@@ -19,8 +19,7 @@ import { type SmallNats, startNatsWithMaxPayload } from './nats-with-max-payload
  * away (503 at once, naming NATS, while requests already sent keep waiting).
  */
 const MAX_PAYLOAD = 65_536;
-const log = createLogger({ name: 'test', level: 'silent' });
-const SERVICE = encodeCaller({ sub: 'svc-test', orgs: [], role: 'service' });
+const log = silentLog;
 
 let nats: SmallNats;
 let services: NatsConnection;
@@ -59,16 +58,6 @@ afterAll(async () => {
 });
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('RequestClient limits', () => {
   it("knows the server's max_payload", () => {

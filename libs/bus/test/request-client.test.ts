@@ -1,5 +1,4 @@
-import { AppError, ErrorCode, encodeCaller } from '@im/contracts';
-import { createLogger } from '@im/log';
+import { AppError, ErrorCode } from '@im/contracts';
 import { type NatsHandle, startNats } from '@im/testkit';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +10,12 @@ import {
   RequestClient,
   startService,
 } from '../src/index.js';
+import { failure, SERVICE, silentLog } from './fixture.js';
 
-const log = createLogger({ name: 'test', level: 'silent' });
+const log = silentLog;
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 const decode = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8'));
 /** Internal clients name themselves once; the gateway names each HTTP caller per request. */
-const SERVICE = encodeCaller({ sub: 'svc-test', orgs: [], role: 'service' });
 
 let nats: NatsHandle;
 let nc: NatsConnection;
@@ -66,16 +65,6 @@ afterAll(async () => {
   await closeBus(nc);
   await nats.stop();
 });
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('RequestClient against a real nats-server', () => {
   it('returns the reply bytes and carries the request id', async () => {
