@@ -6,8 +6,16 @@ import {
   type NatsAuth,
   readNatsAuth,
 } from '@im/config';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { type AuthSettings, readAuthKeys } from './auth/keys.js';
+
+/** Requests per caller (or per address, without a token) per window; signatures have their own, tighter. */
+const RateLimitConfig = {
+  RATE_LIMIT_MAX: Type.Integer({ default: 1_200, minimum: 1 }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),
+  SIGNATURE_RATE_LIMIT_MAX: Type.Integer({ default: 300, minimum: 1 }),
+};
+const RateLimitSchema = Type.Object(RateLimitConfig);
 
 const Schema = Type.Object({
   ...CommonConfig,
@@ -28,10 +36,7 @@ const Schema = Type.Object({
   /** When set, tokens must carry this `iss` / `aud` (keys: see auth/keys.ts). */
   AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
-  /** Requests per caller (or per address, without a token) per window; signatures have their own, tighter. */
-  RATE_LIMIT_MAX: Type.Integer({ default: 1_200, minimum: 1 }),
-  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),
-  SIGNATURE_RATE_LIMIT_MAX: Type.Integer({ default: 300, minimum: 1 }),
+  ...RateLimitConfig,
   /** Browser origins allowed to call the API, comma-separated (`https://app.example.com`); none by default. */
   CORS_ORIGINS: Type.String({ default: '' }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed: the client address of rate limits. */
@@ -60,6 +65,17 @@ export interface RateLimitSettings {
   signatureMax: number;
 }
 
+function readRateLimit(c: Static<typeof RateLimitSchema>): RateLimitSettings {
+  return {
+    max: c.RATE_LIMIT_MAX,
+    windowMs: c.RATE_LIMIT_WINDOW_MS,
+    signatureMax: c.SIGNATURE_RATE_LIMIT_MAX,
+  };
+}
+
+/** The limits a gateway built without them gets: the schema's defaults (one declaration). */
+export const DEFAULT_RATE_LIMIT: RateLimitSettings = readRateLimit(loadConfig(RateLimitSchema, {}));
+
 export function readConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const c = loadConfig(Schema, env);
   return {
@@ -77,11 +93,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       ...(c.AUTH_JWT_ISSUER ? { issuer: c.AUTH_JWT_ISSUER } : {}),
       ...(c.AUTH_JWT_AUDIENCE ? { audience: c.AUTH_JWT_AUDIENCE } : {}),
     },
-    rateLimit: {
-      max: c.RATE_LIMIT_MAX,
-      windowMs: c.RATE_LIMIT_WINDOW_MS,
-      signatureMax: c.SIGNATURE_RATE_LIMIT_MAX,
-    },
+    rateLimit: readRateLimit(c),
     corsOrigins: parseOrigins(c.CORS_ORIGINS),
     trustProxy: c.TRUST_PROXY,
   };

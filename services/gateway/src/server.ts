@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import { app } from './app.js';
 import type { AuthSettings } from './auth/keys.js';
 import { clientErrorHandler } from './client-errors.js';
-import type { RateLimitSettings } from './config.js';
+import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './config.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { requestIdOf } from './request-id.js';
 
@@ -24,9 +24,6 @@ export interface ServerOptions {
   /** Proxies in front whose X-Forwarded-For is believed (0: none). */
   trustProxy?: number;
 }
-
-/** Generous enough for a person and a test run; production sets its own (RATE_LIMIT_*). */
-export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 600, windowMs: 60_000, signatureMax: 120 };
 
 /** The Fastify instance with its process-level settings; shared by `main.ts` and the tests. */
 export async function buildServer({

@@ -1,18 +1,10 @@
-import { DEFAULT_MAX_IN_FLIGHT, type NatsConnection, startService } from '@im/bus';
+import { type NatsConnection, startService } from '@im/bus';
 import { ServiceNames, Streams } from '@im/contracts';
-import {
-  DEFAULT_RELAY_MAX_ATTEMPTS,
-  EventPublisher,
-  ensureStream,
-  Outbox,
-  openJetStream,
-  type Relay,
-  startRelay,
-} from '@im/events';
+import { EventPublisher, ensureStream, Outbox, openJetStream, type Relay, startRelay } from '@im/events';
 import type { Logger } from '@im/log';
 import { Counters } from '@im/store';
 import type { Db } from 'mongodb';
-import type { GroupConfig } from './config.js';
+import { type GroupConfig, readConfig } from './config.js';
 import { GroupChanges } from './events/changes.js';
 import { GroupEventFlow, prepareIntent } from './events/flow.js';
 import { addMembersEndpoint } from './handlers/add-members.js';
@@ -54,18 +46,8 @@ export type GroupSettings = Pick<
 > &
   HousekeepingSettings;
 
-export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
-  maxMembers: 2_000,
-  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
-  jetstreamReplicas: 1,
-  relayIntervalMs: 1_000,
-  relayMinAgeMs: 2_000,
-  relayMaxAttempts: DEFAULT_RELAY_MAX_ATTEMPTS,
-  faultCrashBeforePublish: false,
-  idempotencyKeyTtlMs: 24 * 3_600_000,
-  outboxRetentionMs: 7 * 24 * 3_600_000,
-  intervalMs: 3_600_000,
-};
+/** The settings a service started without configuration gets: the config schema's defaults, read once. */
+export const DEFAULT_GROUP_SETTINGS: GroupSettings = readConfig({});
 
 export interface GroupServiceOptions {
   nc: NatsConnection;
