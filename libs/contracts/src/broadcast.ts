@@ -17,6 +17,11 @@ export const ClassEventSubjects = {
 } as const;
 
 export const PUSH_MESSAGE_MAX_LENGTH = 2_000;
+/**
+ * And at most this many bytes as JSON: a notifications page (up to 100 of them) must fit one NATS
+ * reply. 2,000 characters of CJK text take about 6,000; 2,000 control characters, escaped, 12,000.
+ */
+export const PUSH_MESSAGE_MAX_BYTES = 8_192;
 
 const PushMessage = Type.String({
   maxLength: PUSH_MESSAGE_MAX_LENGTH,
@@ -140,17 +145,3 @@ export const ClassMessageEvent = Type.Object(
   { additionalProperties: false },
 );
 export type ClassMessageEvent = Static<typeof ClassMessageEvent>;
-
-/**
- * One student's copy of one push, as stored: written by the workers (who own the `deliveries`
- * collection and its indexes), read by the broadcast service. Both sides use this one shape.
- */
-export interface DeliveryRecord {
-  push_id: number;
-  class_id: number;
-  organization_id: number;
-  student_uid: string;
-  message: string;
-  pushed_at: Date;
-  delivered_at: Date;
-}

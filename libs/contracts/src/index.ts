@@ -1,6 +1,7 @@
 export * from './auth.js';
 export * from './broadcast.js';
 export * from './conversations.js';
+export * from './deliveries.js';
 export * from './directory-classes.js';
 export * from './directory-users.js';
 export * from './errors.js';

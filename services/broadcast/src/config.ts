@@ -1,6 +1,5 @@
 import {
   ConfigError,
-  databaseOf,
   loadConfig,
   RelayConfig,
   type RelaySettings,
@@ -14,14 +13,21 @@ import { isTimeZone } from './day.js';
 
 /** The database this service uses when MONGO_URL names none: one per service (see docs/broadcast.md). */
 export const DEFAULT_DB = 'im_broadcast';
-/** Where the workers write deliveries when MONGO_URL names no database; kept in step with @im/workers. */
-export const DEFAULT_DELIVERIES_DB = 'im_workers';
+/** BROADCAST_DELIVERIES_TIMEOUT_MS's default, for callers that build settings by hand (tests). */
+export const DEFAULT_DELIVERIES_TIMEOUT_MS = 2_000;
 
 const Schema = Type.Object({
   ...storedServiceConfig(9103),
   ...RelayConfig,
-  /** Database holding the workers' `deliveries` (read-only here); default: as the workers choose it. */
-  DELIVERIES_DB: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_-]+$' })),
+  /**
+   * How long the workers may take to answer a read of their deliveries: below the gateway's
+   * REQUEST_TIMEOUT_MS, so slow workers are named in the 504 rather than this service.
+   */
+  BROADCAST_DELIVERIES_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_DELIVERIES_TIMEOUT_MS,
+    minimum: 100,
+    maximum: 60_000,
+  }),
   /** The time zone whose calendar day "once a day" means. */
   PUSH_TIMEZONE: Type.String({ default: 'Asia/Shanghai', minLength: 1 }),
   /**
@@ -32,7 +38,7 @@ const Schema = Type.Object({
 });
 
 export interface BroadcastConfig extends StoredServiceConfig, RelaySettings {
-  deliveriesDbName: string;
+  deliveriesTimeoutMs: number;
   pushTimeZone: string;
   faultCrashBeforePublish: boolean;
 }
@@ -44,7 +50,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     ...readStoredServiceConfig(c, DEFAULT_DB, env),
-    deliveriesDbName: c.DELIVERIES_DB ?? databaseOf(c.MONGO_URL) ?? DEFAULT_DELIVERIES_DB,
+    deliveriesTimeoutMs: c.BROADCAST_DELIVERIES_TIMEOUT_MS,
     pushTimeZone: c.PUSH_TIMEZONE,
     ...readRelaySettings(c),
     faultCrashBeforePublish: c.BROADCAST_FAULT_CRASH_BEFORE_PUBLISH === '1',

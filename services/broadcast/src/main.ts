@@ -15,13 +15,7 @@ await runMain('broadcast', async () => {
     timeoutMs: config.mongoTimeoutMs,
   });
   const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-broadcast', log });
-  const running = await startBroadcastService({
-    nc,
-    db: mongo.db,
-    deliveriesDb: mongo.client.db(config.deliveriesDbName),
-    log,
-    config,
-  });
+  const running = await startBroadcastService({ nc, db: mongo.db, log, config });
   onShutdown(log, async () => {
     await running.stop();
     await closeBus(nc);
@@ -30,7 +24,7 @@ await runMain('broadcast', async () => {
   });
   announceReady(log, {
     db: config.dbName,
-    deliveriesDb: config.deliveriesDbName,
+    deliveriesTimeoutMs: config.deliveriesTimeoutMs,
     timeZone: config.pushTimeZone,
     metricsPort: metrics.port,
   });

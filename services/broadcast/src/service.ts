@@ -3,14 +3,14 @@ import { DEFAULT_MAX_PAYLOAD, ServiceNames, Streams } from '@im/contracts';
 import { EventPublisher, ensureStream, openJetStream, type Relay, startRelay } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
-import type { BroadcastConfig } from './config.js';
+import { type BroadcastConfig, DEFAULT_DELIVERIES_TIMEOUT_MS } from './config.js';
+import { DeliveriesClient } from './deliveries-client.js';
 import { PushOutbox } from './events/push-outbox.js';
 import { classPushesEndpoint } from './handlers/class-pushes.js';
 import { pushEndpoint } from './handlers/push.js';
 import { pushRecipientsEndpoint } from './handlers/push-recipients.js';
 import { userNotificationsEndpoint } from './handlers/user-notifications.js';
 import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
-import { DeliveriesReader } from './repositories/deliveries.js';
 import { PushHistory } from './repositories/push-history.js';
 
 export { type BroadcastConfig, readConfig } from './config.js';
@@ -21,17 +21,15 @@ export type BroadcastSettings = Pick<
   BroadcastConfig,
   'pushTimeZone' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
 > &
-  Partial<Pick<BroadcastConfig, 'relayMaxAttempts' | 'maxInFlight'>> & {
+  Partial<Pick<BroadcastConfig, 'relayMaxAttempts' | 'maxInFlight' | 'deliveriesTimeoutMs'>> & {
     /** Delay after the relay's failed attempt n (the last repeats); the relay's default when absent. */
     relayBackoffMs?: number[];
   };
 
 export interface BroadcastServiceOptions {
   nc: NatsConnection;
-  /** This service's own database (push_history, directory_classes, counters). */
+  /** This service's own database (push_history, directory_classes, counters): the only one it opens. */
   db: Db;
-  /** Where the workers write `deliveries`; read-only here. Default: `db`. */
-  deliveriesDb?: Db;
   log: Logger;
   config: BroadcastSettings;
   /** The push clock; tests pin it to push one class on several days. */
@@ -57,7 +55,11 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
   }
   const classes = new DirectoryClasses(db);
   const pushes = new PushHistory(db);
-  const deliveries = new DeliveriesReader(options.deliveriesDb ?? db);
+  const deliveries = new DeliveriesClient(
+    nc,
+    config.deliveriesTimeoutMs ?? DEFAULT_DELIVERIES_TIMEOUT_MS,
+    log,
+  );
   await classes.ensureIndexes();
   await pushes.ensureIndexes();
 
@@ -99,6 +101,7 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
     pushes,
     async stop() {
       await service.stop();
+      deliveries.close();
       await projection.stop();
       await relay.stop();
     },

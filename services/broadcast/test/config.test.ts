@@ -3,19 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.js';
 
 describe('broadcast readConfig', () => {
-  it('uses per-service databases when MONGO_URL names none', () => {
+  it('uses its own database when MONGO_URL names none', () => {
     const config = readConfig({});
     expect(config.dbName).toBe('im_broadcast');
-    expect(config.deliveriesDbName).toBe('im_workers');
     expect(config.pushTimeZone).toBe('Asia/Shanghai');
     expect(config.faultCrashBeforePublish).toBe(false);
   });
 
-  it('follows a database named in MONGO_URL, for itself and for the deliveries', () => {
-    const config = readConfig({ MONGO_URL: 'mongodb://db:27017/im' });
-    expect(config.dbName).toBe('im');
-    expect(config.deliveriesDbName).toBe('im');
-    expect(readConfig({ MONGO_URL: 'mongodb://db/im', DELIVERIES_DB: 'w' }).deliveriesDbName).toBe('w');
+  it('follows a database named in MONGO_URL', () => {
+    expect(readConfig({ MONGO_URL: 'mongodb://db:27017/im' }).dbName).toBe('im');
+  });
+
+  it('asks the workers about deliveries with a timeout below the gateway’s', () => {
+    expect(readConfig({}).deliveriesTimeoutMs).toBe(2_000);
+    expect(readConfig({ BROADCAST_DELIVERIES_TIMEOUT_MS: '750' }).deliveriesTimeoutMs).toBe(750);
+    expect(() => readConfig({ BROADCAST_DELIVERIES_TIMEOUT_MS: '10' })).toThrow(
+      /BROADCAST_DELIVERIES_TIMEOUT_MS/,
+    );
   });
 
   it('refuses an unknown time zone at start-up', () => {

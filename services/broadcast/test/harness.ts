@@ -11,7 +11,7 @@ import {
   startNats,
   uniqueDbName,
 } from '@im/testkit';
-import { type RunningFanout, startFanout } from '@im/workers';
+import { type RunningWorkers, startWorkers } from '@im/workers';
 import { type RunningBroadcast, startBroadcastService } from '../src/service.js';
 
 export const silentLog = createLogger({ name: 'test', level: 'silent' });
@@ -22,14 +22,19 @@ export const SERVICE_CALLER = encodeCaller({ sub: 'svc-broadcast-test', orgs: []
 export interface Harness {
   nats: NatsHandle;
   mongo: MongoHandle;
-  /** The broadcast service's own database, and the workers' (deliveries). */
+  /**
+   * The broadcast service's own database, and the workers' (deliveries): the services reach each
+   * other only over NATS; the tests look into both.
+   */
   store: MongoStore;
   workersDb: MongoStore['db'];
   nc: NatsConnection;
   jet: JetStreamHandles;
   client: RequestClient;
   broadcast: RunningBroadcast;
-  fanout: RunningFanout;
+  workers: RunningWorkers;
+  /** Stops the workers (the deliveries' owner) for good; close() then leaves them be. */
+  stopWorkers(): Promise<void>;
   /** The push clock: set `clock.now` to push on another day. */
   clock: { now: Date };
   close(): Promise<void>;
@@ -47,7 +52,6 @@ export async function startHarness(): Promise<Harness> {
   const broadcast = await startBroadcastService({
     nc,
     db: store.db,
-    deliveriesDb: workersDb,
     log: silentLog,
     config: {
       pushTimeZone: 'Asia/Shanghai',
@@ -61,7 +65,7 @@ export async function startHarness(): Promise<Harness> {
     },
     now: () => clock.now,
   });
-  const fanout = await startFanout({
+  const workers = await startWorkers({
     nc,
     db: workersDb,
     log: silentLog,
@@ -75,6 +79,11 @@ export async function startHarness(): Promise<Harness> {
     },
   });
   const client = new RequestClient(nc, { timeoutMs: 10_000, caller: SERVICE_CALLER });
+  let stopped: Promise<void> | undefined;
+  const stopWorkers = () => {
+    stopped ??= workers.stop();
+    return stopped;
+  };
   return {
     nats,
     mongo,
@@ -84,11 +93,12 @@ export async function startHarness(): Promise<Harness> {
     jet,
     client,
     broadcast,
-    fanout,
+    workers,
+    stopWorkers,
     clock,
     async close() {
       client.close();
-      await fanout.stop();
+      await stopWorkers();
       await broadcast.stop();
       await closeBus(nc);
       await store.close();

@@ -118,6 +118,17 @@ describe('push to a class', () => {
     await expect(push(105, 'x'.repeat(2_000))).resolves.toMatchObject({ class_id: 105 });
   });
 
+  it('refuses with 413 a message whose JSON passes 8 KiB (a page of 100 must fit one reply)', async () => {
+    await knownClass(109, 1);
+    // 2,000 characters, within the length rule; each control character is 6 bytes once escaped.
+    const error = await failure(push(109, '\u0001'.repeat(2_000)));
+    expect(error.code).toBe(ErrorCode.PayloadTooLarge);
+    expect(error.message).toMatch(/^message: 12002 bytes as JSON, more than the 8192 bytes/);
+    expect(await h.store.db.collection('push_history').countDocuments({ class_id: 109 })).toBe(0);
+    // 2,000 CJK characters: 6,002 bytes, accepted.
+    await expect(push(109, '班'.repeat(2_000))).resolves.toMatchObject({ class_id: 109 });
+  });
+
   it('refuses with 413, recording nothing, a roster too big for its class-message event', async () => {
     // 5,500 ids of 64 characters, 60 of them CJK: about 1,028,500 bytes. The directory event carrying them
     // fits NATS's 1 MiB max_payload; the class-message event, with its other fields, might not.

@@ -1,6 +1,7 @@
 import { startBroadcastService } from '@im/broadcast-service';
 import { AppKeys, startSignatureService } from '@im/signature-service';
 import { pollUntil, uniqueDbName } from '@im/testkit';
+import { startWorkers } from '@im/workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupGatewayHarness, startGroupGateway } from './group-harness.js';
 import { type Claims, orgAdmin, service, silentLog, user } from './helpers.js';
@@ -8,7 +9,7 @@ import { type Claims, orgAdmin, service, silentLog, user } from './helpers.js';
 /**
  * Every endpoint, every rule (README, "Security"): without a token 401, as a caller the rule
  * refuses 403, as the caller it names 2xx. Tokens are minted with node:crypto (testkit), the
- * services are real (signature, group, broadcast over NATS and FerretDB). Each row runs the three
+ * services are real (signature, group, broadcast, workers over NATS and FerretDB). Each row runs the three
  * in that order on the same resource, so the success also shows the refusals changed nothing
  * (a refused delete left the group to delete, a refused push left today's push to make).
  */
@@ -42,7 +43,22 @@ beforeAll(async () => {
       faultCrashBeforePublish: false,
     },
   });
+  // The deliveries' owner: the broadcast service asks it for notifications, counts and delivery times.
+  const workers = await startWorkers({
+    nc: h.nc,
+    db: h.store.client.db(uniqueDbName('matrix_workers')),
+    log: silentLog,
+    config: {
+      jetstreamReplicas: 1,
+      chunkSize: 500,
+      chunkPauseMs: 0,
+      maxAttempts: 3,
+      maxAckPending: 16,
+      ackWaitMs: 10_000,
+    },
+  });
   stops.push(
+    () => workers.stop(),
     () => broadcast.stop(),
     () => signature.stop(),
   );

@@ -1,7 +1,7 @@
 import { startBroadcastService } from '@im/broadcast-service';
 import { connectMongo, type MongoStore } from '@im/store';
 import { type MongoHandle, pollUntil, startMongo, uniqueDbName } from '@im/testkit';
-import { startFanout } from '@im/workers';
+import { startWorkers } from '@im/workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Claims,
@@ -32,7 +32,7 @@ beforeAll(async () => {
       faultCrashBeforePublish: false,
     },
   });
-  const fanout = await startFanout({
+  const workers = await startWorkers({
     nc: h.nc,
     db: store.db,
     log: silentLog,
@@ -46,7 +46,7 @@ beforeAll(async () => {
     },
   });
   stops.push(
-    () => fanout.stop(),
+    () => workers.stop(),
     () => broadcast.stop(),
   );
 });

@@ -3,7 +3,7 @@ import { createLogger } from '@im/log';
 import { initMetrics, startMetricsServer } from '@im/metrics';
 import { connectMongo } from '@im/store';
 import { readConfig } from './config.js';
-import { startFanout } from './fanout.js';
+import { startWorkers } from './service.js';
 
 await runMain('workers', async () => {
   const config = readConfig();
@@ -14,10 +14,10 @@ await runMain('workers', async () => {
     timeoutMs: config.mongoTimeoutMs,
   });
   const nc = await connectBus({ servers: config.natsUrl, auth: config.natsAuth, name: 'im-workers', log });
-  const fanout = await startFanout({ nc, db: mongo.db, log, config });
+  const workers = await startWorkers({ nc, db: mongo.db, log, config });
   onShutdown(log, async () => {
-    // Stop pulling and finish the messages in hand; an unfinished one is redelivered anyway.
-    await fanout.stop();
+    // Stop answering and pulling; finish the messages in hand (an unfinished one is redelivered anyway).
+    await workers.stop();
     await closeBus(nc);
     await mongo.close();
     await metrics.close();
@@ -27,6 +27,7 @@ await runMain('workers', async () => {
     chunkSize: config.chunkSize,
     concurrency: config.concurrency,
     ackWaitMs: config.ackWaitMs,
+    maxInFlight: config.maxInFlight,
     metricsPort: metrics.port,
   });
 });

@@ -12,4 +12,10 @@ describe('workers configuration', () => {
     expect(readConfig({ WORKERS_CONCURRENCY: '1' }).concurrency).toBe(1);
     expect(() => readConfig({ WORKERS_CONCURRENCY: '0' })).toThrow(/WORKERS_CONCURRENCY/);
   });
+
+  it('answers up to MAX_IN_FLIGHT reads of deliveries at once, 512 unless told', () => {
+    expect(readConfig({}).maxInFlight).toBe(512);
+    expect(readConfig({ MAX_IN_FLIGHT: '8' }).maxInFlight).toBe(8);
+    expect(() => readConfig({ MAX_IN_FLIGHT: '0' })).toThrow(/MAX_IN_FLIGHT/);
+  });
 });

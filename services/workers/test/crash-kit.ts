@@ -17,12 +17,12 @@ import {
 } from '@im/testkit';
 import { type Db, MongoClient } from 'mongodb';
 import { expect } from 'vitest';
-import { CLASS_MESSAGES_DURABLE } from '../src/fanout.js';
+import { CLASS_MESSAGES_DURABLE } from '../src/class-messages.js';
 
 /**
  * Crash tests run the broadcast service and the workers as real processes (through tsx, from
  * source) against real NATS and MongoDB-wire servers, so a SIGKILL is a real crash. Each service
- * has its own database, as in production; the broadcast service reads deliveries from the workers'.
+ * has its own database, as in production; only the tests look into both.
  */
 const log = createLogger({ name: 'crash-test', level: 'silent' });
 
@@ -109,7 +109,6 @@ async function startService(
     env: {
       NATS_URL: world.nats.url,
       MONGO_URL: withDbName(world.mongo.url, own),
-      DELIVERIES_DB: world.workersDbName,
       LOG_LEVEL: 'warn',
       LOG_PRETTY: '0',
       METRICS_PORT: '0', // a free port: test files run side by side

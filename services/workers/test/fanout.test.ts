@@ -14,13 +14,9 @@ import {
 } from '@im/testkit';
 import { headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLASS_MESSAGES_DEAD_LETTERS,
-  CLASS_MESSAGES_DURABLE,
-  type RunningFanout,
-  startFanout,
-} from '../src/fanout.js';
+import { CLASS_MESSAGES_DEAD_LETTERS, CLASS_MESSAGES_DURABLE } from '../src/class-messages.js';
 import { replayDeadLetters } from '../src/replay.js';
+import { type RunningWorkers, startWorkers } from '../src/service.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let nats: NatsHandle;
@@ -28,13 +24,13 @@ let mongo: MongoHandle;
 let store: MongoStore;
 let nc: NatsConnection;
 let jet: JetStreamHandles;
-let fanout: RunningFanout;
+let workers: RunningWorkers;
 
 beforeAll(async () => {
   [nats, mongo] = await Promise.all([startNats(), startMongo()]);
   store = await connectMongo(mongo.url, 'workers-test', uniqueDbName('workers'));
   nc = await connectBus({ servers: nats.url, name: 'workers-test', log });
-  fanout = await startFanout({
+  workers = await startWorkers({
     nc,
     db: store.db,
     log,
@@ -51,7 +47,7 @@ beforeAll(async () => {
   jet = await openJetStream(nc);
 });
 afterAll(async () => {
-  await fanout?.stop();
+  await workers?.stop();
   await closeBus(nc);
   await store?.close();
   await Promise.all([nats?.stop(), mongo?.stop()]);

@@ -7,19 +7,21 @@ import {
   pageWindow,
 } from '@im/contracts';
 import { assertMayUseClass } from '../authorize.js';
+import type { DeliveriesClient } from '../deliveries-client.js';
 import type { DirectoryClasses } from '../projections/directory-classes.js';
-import type { DeliveriesReader } from '../repositories/deliveries.js';
 import type { PushHistory } from '../repositories/push-history.js';
 
 export interface ClassPushesDeps {
   classes: DirectoryClasses;
   pushes: PushHistory;
-  deliveries: DeliveriesReader;
+  /** The workers' answers about deliveries (counts, delivery times). */
+  deliveries: DeliveriesClient;
 }
 
 /**
  * `GET /im/class/<class_id>/pushes`: a class's pushes, newest first, each with how many recipients
- * it has and how many deliveries are written so far. The recipients themselves are paged apart
+ * it has and how many deliveries are written so far (the workers count them, for the whole page
+ * in one request). The recipients themselves are paged apart
  * (push-recipients.ts): 20 rosters of 2,000 would not fit one NATS message. A class the directory
  * never announced is a 404; a deleted one still shows its history.
  */
@@ -28,7 +30,7 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
     name: 'class_pushes',
     subject: BroadcastSubjects.classPushes,
     request: ClassPushesRequest,
-    handle: async ({ class_id, page, per_page }, { caller }): Promise<ClassPushesReply> => {
+    handle: async ({ class_id, page, per_page }, { caller, requestId }): Promise<ClassPushesReply> => {
       const cls = await classes.find(class_id);
       if (!cls) throw notFound(`class_id: class ${class_id}`);
       assertMayUseClass(caller, class_id, cls.organization_id, 'reading its pushes');
@@ -37,7 +39,10 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
         pushes.countByClass(class_id),
         pushes.listByClass(class_id, skip, limit),
       ]);
-      const delivered = await deliveries.countForPushes(records.map((r) => r.id));
+      const delivered = await deliveries.countsForPushes(
+        records.map((r) => r.id),
+        requestId,
+      );
       return {
         total_count: total,
         data: records.map((r) => ({

@@ -7,20 +7,22 @@ import {
   pageWindow,
 } from '@im/contracts';
 import { assertMayUseClass } from '../authorize.js';
+import type { DeliveriesClient } from '../deliveries-client.js';
 import type { DirectoryClasses } from '../projections/directory-classes.js';
-import type { DeliveriesReader } from '../repositories/deliveries.js';
 import type { PushHistory } from '../repositories/push-history.js';
 
 export interface PushRecipientsDeps {
   classes: DirectoryClasses;
   pushes: PushHistory;
-  deliveries: DeliveriesReader;
+  /** The workers' answers about deliveries (counts, delivery times). */
+  deliveries: DeliveriesClient;
 }
 
 /**
  * `GET /im/class/<class_id>/pushes/<push_history_record_id>/recipients`: one page of a push's
- * recipients, in roster order, each with when its delivery was written (null: not yet). The
- * same callers as the class's pushes; a push of another class is a 404, as an unknown one.
+ * recipients, in roster order, each with when its delivery was written (null: not yet), as the
+ * workers tell it for the page's students. The same callers as the class's pushes; a push of
+ * another class is a 404, as an unknown one.
  */
 export const pushRecipientsEndpoint = ({ classes, pushes, deliveries }: PushRecipientsDeps) =>
   defineEndpoint({
@@ -29,7 +31,7 @@ export const pushRecipientsEndpoint = ({ classes, pushes, deliveries }: PushReci
     request: PushRecipientsRequest,
     handle: async (
       { class_id, push_history_record_id, page, per_page },
-      { caller },
+      { caller, requestId },
     ): Promise<PushRecipientsReply> => {
       const cls = await classes.find(class_id);
       if (!cls) throw notFound(`class_id: class ${class_id}`);
@@ -41,12 +43,12 @@ export const pushRecipientsEndpoint = ({ classes, pushes, deliveries }: PushReci
       }
       const { skip, limit } = pageWindow(page, per_page);
       const uids = skip < push.recipient_count ? await pushes.recipientsPage(push.id, skip, limit) : [];
-      const delivered = await deliveries.deliveredAt(push.id, uids);
+      const delivered = await deliveries.deliveredAt(push.id, uids, requestId);
       return {
         total_count: push.recipient_count,
         data: uids.map((client_id) => ({
           client_id,
-          delivered_at: delivered.get(client_id)?.toISOString() ?? null,
+          delivered_at: delivered.get(client_id) ?? null,
         })),
       };
     },

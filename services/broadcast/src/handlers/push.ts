@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { defineEndpoint } from '@im/bus';
 import {
   AppError,
+  assertFits,
   BroadcastSubjects,
   ErrorCode,
   jsonBytes,
   listByteBudget,
   notFound,
+  PUSH_MESSAGE_MAX_BYTES,
   type PushClassMessageReply,
   PushClassMessageRequest,
 } from '@im/contracts';
@@ -43,6 +45,7 @@ export const pushEndpoint = (deps: PushDeps) =>
     subject: BroadcastSubjects.push,
     request: PushClassMessageRequest,
     handle: async ({ class_id, message = '' }, ctx): Promise<PushClassMessageReply> => {
+      assertFits('message', message, PUSH_MESSAGE_MAX_BYTES);
       const cls = await deps.classes.find(class_id);
       if (!cls || cls.organization_id === undefined) throw notFound(`class_id: class ${class_id}`);
       // Whose class it is decides first: a stranger learns nothing about its state.

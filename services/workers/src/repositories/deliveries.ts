@@ -1,9 +1,20 @@
-import type { ClassMessageEvent, DeliveryRecord } from '@im/contracts';
-import { isDuplicateKeyError } from '@im/store';
+import type { ClassMessageEvent } from '@im/contracts';
+import { isDuplicateKeyError, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
-/** One student's copy of one push. Written by the workers only; the broadcast service reads it. */
-export type Delivery = DeliveryRecord;
+/**
+ * One student's copy of one push, as stored. Only the workers read or write this shape: other
+ * services ask over NATS (`DeliverySubjects`), so the document can change without them.
+ */
+export interface Delivery {
+  push_id: number;
+  class_id: number;
+  organization_id: number;
+  student_uid: string;
+  message: string;
+  pushed_at: Date;
+  delivered_at: Date;
+}
 
 export interface ChunkOutcome {
   inserted: number;
@@ -14,18 +25,23 @@ export interface ChunkOutcome {
 /**
  * `deliveries`, owned by the workers. The unique index on (push_id, student_uid) makes a
  * redelivered message harmless: every chunk is inserted unordered, so the index refuses the
- * deliveries already written and the rest go in.
+ * deliveries already written and the rest go in. How far a push has got is counted from these
+ * records, never kept in a counter (many writers would race on it).
  */
 export class Deliveries {
   readonly docs: Collection<Delivery>;
+  /** maxTimeMS of the reads that answer requests (queryLimit). */
+  readonly #limit: { maxTimeMS: number };
 
   constructor(db: Db) {
     this.docs = db.collection<Delivery>('deliveries');
+    this.#limit = queryLimit(db);
   }
 
   async ensureIndexes(): Promise<void> {
+    // The fan-out's guard, and what serves a push's counts and its recipients' delivery times.
     await this.docs.createIndex({ push_id: 1, student_uid: 1 }, { unique: true });
-    // The broadcast service's "notifications of a student, newest first".
+    // A student's deliveries, newest first (im.deliveries.for_student).
     await this.docs.createIndex({ student_uid: 1, pushed_at: -1 });
   }
 
@@ -52,7 +68,52 @@ export class Deliveries {
     }
   }
 
-  countForPush(pushId: number): Promise<number> {
-    return this.docs.countDocuments({ push_id: pushId });
+  /** A student's deliveries, newest push first. */
+  listForStudent(studentUid: string, skip: number, limit: number): Promise<Delivery[]> {
+    return this.docs
+      .find({ student_uid: studentUid }, this.#limit)
+      .sort({ pushed_at: -1, push_id: -1 })
+      .skip(skip)
+      .limit(limit)
+      .toArray();
+  }
+
+  countForStudent(studentUid: string): Promise<number> {
+    return this.docs.countDocuments({ student_uid: studentUid }, this.#limit);
+  }
+
+  /**
+   * Deliveries written so far for each push, in one pass: FerretDB scans the collection for any
+   * filter but a string `_id` (docs/broadcast.md, "FerretDB notes"), so one aggregation beats a
+   * count per push; MongoDB uses the (push_id, student_uid) index.
+   */
+  async countForPushes(pushIds: readonly number[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>(pushIds.map((id) => [id, 0]));
+    if (pushIds.length === 0) return counts;
+    const rows = await this.docs
+      .aggregate<{ _id: number; n: number }>(
+        [
+          { $match: { push_id: { $in: [...counts.keys()] } } },
+          { $group: { _id: '$push_id', n: { $sum: 1 } } },
+        ],
+        this.#limit,
+      )
+      .toArray();
+    for (const row of rows) counts.set(row._id, row.n);
+    return counts;
+  }
+
+  /** When each of `studentUids` got its copy of a push; absent: not yet. Served by (push_id, student_uid). */
+  async deliveredAt(pushId: number, studentUids: readonly string[]): Promise<Map<string, Date>> {
+    const at = new Map<string, Date>();
+    if (studentUids.length === 0) return at;
+    const rows = await this.docs
+      .find(
+        { push_id: pushId, student_uid: { $in: [...new Set(studentUids)] } },
+        { ...this.#limit, projection: { _id: 0, student_uid: 1, delivered_at: 1 } },
+      )
+      .toArray();
+    for (const row of rows) at.set(row.student_uid, row.delivered_at);
+    return at;
   }
 }

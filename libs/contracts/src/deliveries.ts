@@ -1,0 +1,104 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Id } from './fields.js';
+import { MAX_PER_PAGE, PageQuery } from './paging.js';
+
+/**
+ * Reads of the deliveries (one record per push and student), answered by the workers, who write
+ * them and own their collection: nobody else opens it. Internal: asked by services only (the
+ * broadcast service, for a student's notifications and a push's progress); the gateway has no
+ * route to them.
+ */
+export const DeliverySubjects = {
+  /** A student's deliveries, newest push first, a page at a time, with their total. */
+  forStudent: 'im.deliveries.for_student',
+  /** How many deliveries each of some pushes has so far. */
+  countsForPushes: 'im.deliveries.counts_for_pushes',
+  /** When each of some students got their copy of one push. */
+  deliveredAt: 'im.deliveries.delivered_at',
+} as const;
+
+/**
+ * The workers as they announce themselves in `$SRV`. Not among `ServiceNames`: the gateway sends
+ * them nothing, so its readiness does not wait for them (README, "Architecture").
+ */
+export const WORKERS_SERVICE_NAME = 'im-workers';
+
+/**
+ * Most pushes or students one look-up names: a page of the list it serves (MAX_PER_PAGE). It keeps
+ * every request and reply far under `max_payload` (100 ids of 64 characters are under 40 KB).
+ */
+export const MAX_DELIVERY_LOOKUP = MAX_PER_PAGE;
+
+const PushId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'push id' });
+const Instant = (description: string) =>
+  Type.String({ minLength: 1, description: `ISO 8601 instant: ${description}` });
+
+export const DeliveriesForStudentRequest = Type.Object(
+  { student_uid: Id('the student client id'), ...PageQuery.properties },
+  { additionalProperties: false },
+);
+export type DeliveriesForStudentRequest = Static<typeof DeliveriesForStudentRequest>;
+
+/** One student's copy of one push, as the workers wrote it from the class-message event. */
+export const StudentDelivery = Type.Object(
+  {
+    push_id: PushId,
+    class_id: Type.Integer(),
+    organization_id: Type.Integer(),
+    message: Type.String(),
+    pushed_at: Instant('when the push was recorded'),
+    delivered_at: Instant('when this delivery was written'),
+  },
+  { additionalProperties: false },
+);
+export type StudentDelivery = Static<typeof StudentDelivery>;
+
+export const DeliveriesForStudentReply = Type.Object(
+  {
+    total_count: Type.Integer({ minimum: 0 }),
+    data: Type.Array(StudentDelivery, { maxItems: MAX_PER_PAGE, description: 'newest push first' }),
+  },
+  { additionalProperties: false },
+);
+export type DeliveriesForStudentReply = Static<typeof DeliveriesForStudentReply>;
+
+export const DeliveryCountsRequest = Type.Object(
+  { push_ids: Type.Array(PushId, { maxItems: MAX_DELIVERY_LOOKUP }) },
+  { additionalProperties: false },
+);
+export type DeliveryCountsRequest = Static<typeof DeliveryCountsRequest>;
+
+export const DeliveryCount = Type.Object(
+  { push_id: PushId, delivered_count: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+export type DeliveryCount = Static<typeof DeliveryCount>;
+
+/** One entry per push asked about, in the order asked (0 for a push with no delivery yet). */
+export const DeliveryCountsReply = Type.Object(
+  { counts: Type.Array(DeliveryCount, { maxItems: MAX_DELIVERY_LOOKUP }) },
+  { additionalProperties: false },
+);
+export type DeliveryCountsReply = Static<typeof DeliveryCountsReply>;
+
+export const DeliveredAtRequest = Type.Object(
+  {
+    push_id: PushId,
+    student_uids: Type.Array(Id('a student client id'), { maxItems: MAX_DELIVERY_LOOKUP }),
+  },
+  { additionalProperties: false },
+);
+export type DeliveredAtRequest = Static<typeof DeliveredAtRequest>;
+
+export const StudentDeliveredAt = Type.Object(
+  { student_uid: Type.String(), delivered_at: Instant('when this delivery was written') },
+  { additionalProperties: false },
+);
+export type StudentDeliveredAt = Static<typeof StudentDeliveredAt>;
+
+/** Only the students whose delivery is written; one missing has none yet. */
+export const DeliveredAtReply = Type.Object(
+  { deliveries: Type.Array(StudentDeliveredAt, { maxItems: MAX_DELIVERY_LOOKUP }) },
+  { additionalProperties: false },
+);
+export type DeliveredAtReply = Static<typeof DeliveredAtReply>;

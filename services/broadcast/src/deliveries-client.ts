@@ -1,0 +1,111 @@
+import { type NatsConnection, RequestClient } from '@im/bus';
+import {
+  AppError,
+  compileValidator,
+  DeliveredAtReply,
+  DeliveriesForStudentReply,
+  DeliveryCountsReply,
+  DeliverySubjects,
+  ErrorCode,
+  encodeCaller,
+} from '@im/contracts';
+import type { Logger } from '@im/log';
+
+/**
+ * This service's own identity when it asks others: the workers answer reads of their deliveries
+ * for services only. Whether the HTTP caller may see them is decided here first (authorize.ts).
+ */
+export const BROADCAST_CALLER = encodeCaller({ sub: 'im-broadcast', orgs: [], role: 'service' });
+
+const validForStudent = compileValidator(DeliveriesForStudentReply);
+const validCounts = compileValidator(DeliveryCountsReply);
+const validDeliveredAt = compileValidator(DeliveredAtReply);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The deliveries as their owner, the workers, tells them over NATS: this service never opens the
+ * workers' database. When the workers cannot answer (down, slow, NATS away), the read fails with
+ * the request client's 503 or 504 naming them; nothing is made up in their place.
+ */
+export class DeliveriesClient {
+  readonly #client: RequestClient;
+
+  constructor(
+    nc: NatsConnection,
+    timeoutMs: number,
+    private readonly log: Logger,
+  ) {
+    this.#client = new RequestClient(nc, {
+      timeoutMs,
+      caller: BROADCAST_CALLER,
+      client: 'the broadcast service',
+    });
+  }
+
+  /** One page of a student's deliveries, newest push first, with their total. */
+  forStudent(
+    studentUid: string,
+    page: number | undefined,
+    perPage: number | undefined,
+    requestId: string,
+  ): Promise<DeliveriesForStudentReply> {
+    const body = {
+      student_uid: studentUid,
+      ...(page !== undefined ? { page } : {}),
+      ...(perPage !== undefined ? { per_page: perPage } : {}),
+    };
+    return this.#ask(DeliverySubjects.forStudent, body, validForStudent, requestId);
+  }
+
+  /** Deliveries written so far for each push (0 for none); no request for no pushes. */
+  async countsForPushes(pushIds: readonly number[], requestId: string): Promise<Map<number, number>> {
+    const counts = new Map<number, number>(pushIds.map((id) => [id, 0]));
+    if (pushIds.length === 0) return counts;
+    const reply = await this.#ask(
+      DeliverySubjects.countsForPushes,
+      { push_ids: pushIds },
+      validCounts,
+      requestId,
+    );
+    for (const { push_id, delivered_count } of reply.counts) counts.set(push_id, delivered_count);
+    return counts;
+  }
+
+  /** When each of `studentUids` got its copy of a push (ISO 8601); absent: not yet. */
+  async deliveredAt(
+    pushId: number,
+    studentUids: readonly string[],
+    requestId: string,
+  ): Promise<Map<string, string>> {
+    const at = new Map<string, string>();
+    if (studentUids.length === 0) return at;
+    const body = { push_id: pushId, student_uids: studentUids };
+    const reply = await this.#ask(DeliverySubjects.deliveredAt, body, validDeliveredAt, requestId);
+    for (const { student_uid, delivered_at } of reply.deliveries) at.set(student_uid, delivered_at);
+    return at;
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+
+  async #ask<T>(subject: string, body: unknown, valid: (value: unknown) => T, requestId: string): Promise<T> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#client.request(subject, encoder.encode(JSON.stringify(body)), requestId);
+    } catch (error) {
+      if (error instanceof AppError && error.retryable) throw error;
+      // Anything else means the two services disagree (a contract or identity mismatch): a 500,
+      // logged here, rather than the workers' words reaching an app.
+      this.log.error({ err: error, subject }, 'deliveries read refused by the workers');
+      throw new AppError(ErrorCode.ServerError, 'internal error');
+    }
+    try {
+      return valid(JSON.parse(decoder.decode(bytes)));
+    } catch (error) {
+      this.log.error({ err: error, subject }, 'unreadable deliveries reply');
+      throw new AppError(ErrorCode.ServerError, 'internal error');
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import {
+  type AppError,
+  BroadcastSubjects,
+  type Caller,
+  DeliverySubjects,
+  ErrorCode,
+  encodeCaller,
+} from '@im/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  announceClass,
+  call,
+  delivered,
+  type Harness,
+  projected,
+  startHarness,
+  students,
+} from './harness.js';
+
+/**
+ * The broadcast service reads deliveries only by asking their owner, the workers, over NATS: it
+ * decides who may see them, then asks with its own service identity; without the workers those
+ * reads are a 503 naming them, never an answer made up from somewhere else.
+ */
+let h: Harness;
+const uids = students('o', 3);
+let pushId: number;
+
+beforeAll(async () => {
+  h = await startHarness();
+  await projected(
+    h,
+    70,
+    await announceClass(h.jet, { class_id: 70, organization_id: 5, student_uids: uids }),
+  );
+  await projected(
+    h,
+    71,
+    await announceClass(h.jet, { class_id: 71, organization_id: 5, student_uids: uids }),
+  );
+  h.clock.now = new Date('2024-10-01T01:00:00Z');
+  pushId = (await call<{ push_history_record_id: number }>(h, BroadcastSubjects.push, { class_id: 70 }))
+    .push_history_record_id;
+  expect(await delivered(h, pushId, uids.length)).toBe(true);
+}, 60_000);
+afterAll(() => h?.close());
+
+/** A request as the gateway sends it for `caller`; resolves with the reply or the AppError. */
+async function as(caller: Caller, subject: string, body: unknown): Promise<unknown> {
+  try {
+    const bytes = await h.client.request(
+      subject,
+      Buffer.from(JSON.stringify(body)),
+      undefined,
+      encodeCaller(caller),
+    );
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    return error;
+  }
+}
+
+const student: Caller = { sub: uids[0]!, orgs: [5], role: 'user' };
+const reads = () =>
+  [
+    [BroadcastSubjects.userNotifications, { client_id: uids[0] }],
+    [BroadcastSubjects.classPushes, { class_id: 70 }],
+    [BroadcastSubjects.pushRecipients, { class_id: 70, push_history_record_id: pushId }],
+  ] as const;
+
+describe('deliveries, asked of their owner', () => {
+  it('let a student read its own notifications through the broadcast service, which the workers answer for services only', async () => {
+    const page = (await as(student, BroadcastSubjects.userNotifications, { client_id: uids[0] })) as {
+      total_count: number;
+      data: { push_history_record_id: number }[];
+    };
+    expect(page.total_count).toBe(1);
+    expect(page.data[0]?.push_history_record_id).toBe(pushId);
+    // The same student asking the workers directly is refused: the broadcast asked as itself.
+    const direct = (await as(student, DeliverySubjects.forStudent, { student_uid: uids[0] })) as AppError;
+    expect(direct.code).toBe(ErrorCode.IllegalOperation);
+  });
+
+  it('fill a push’s counts and its recipients’ delivery times from the workers', async () => {
+    const pushes = await call<{ data: { delivered_count: number }[] }>(h, BroadcastSubjects.classPushes, {
+      class_id: 70,
+    });
+    expect(pushes.data[0]?.delivered_count).toBe(3);
+    const recipients = await call<{ data: { delivered_at: string | null }[] }>(
+      h,
+      BroadcastSubjects.pushRecipients,
+      {
+        class_id: 70,
+        push_history_record_id: pushId,
+      },
+    );
+    expect(recipients.data.every((r) => typeof r.delivered_at === 'string')).toBe(true);
+  });
+
+  it('are a 503 naming the workers while they are down; what needs no delivery still answers', async () => {
+    await h.stopWorkers();
+    for (const [subject, body] of reads()) {
+      const error = (await call(h, subject, body).catch((e: unknown) => e)) as AppError;
+      expect({ subject, code: error.code, message: error.message }).toEqual({
+        subject,
+        code: ErrorCode.ServiceUnavailable,
+        message: 'the workers service is unavailable: no service is answering',
+      });
+    }
+    // Authorization is decided before the workers are asked: a stranger still gets its 403.
+    const stranger = (await as({ sub: 'x', orgs: [], role: 'user' }, BroadcastSubjects.userNotifications, {
+      client_id: uids[0],
+    })) as AppError;
+    expect(stranger.code).toBe(ErrorCode.IllegalOperation);
+    // A class with no pushes needs no counts: its empty page is answered without the workers.
+    expect(await call(h, BroadcastSubjects.classPushes, { class_id: 71 })).toEqual({
+      total_count: 0,
+      data: [],
+    });
+  });
+});

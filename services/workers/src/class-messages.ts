@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClassEventSubjects, ClassMessageEvent, deadLetterSubject, Streams } from '@im/contracts';
+import { type DeliveryMeta, type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
+import type { Logger } from '@im/log';
+import type { WorkersConfig } from './config.js';
+import type { Deliveries } from './repositories/deliveries.js';
+
+/** Every copy of the workers binds to this durable, so more copies share the messages. */
+export const CLASS_MESSAGES_DURABLE = 'workers-class-messages';
+export const CLASS_MESSAGES_DEAD_LETTERS = deadLetterSubject(CLASS_MESSAGES_DURABLE);
+
+/** As WORKERS_CONCURRENCY's default, for callers that build settings by hand (tests). */
+const DEFAULT_CONCURRENCY = 4;
+
+export type FanoutSettings = Pick<
+  WorkersConfig,
+  'jetstreamReplicas' | 'chunkSize' | 'chunkPauseMs' | 'maxAttempts' | 'maxAckPending' | 'ackWaitMs'
+> &
+  Partial<Pick<WorkersConfig, 'concurrency'>> & {
+    /** Delay before attempt n+1 (the last value repeats); runConsumer's default when absent. */
+    backoffMs?: number[];
+  };
+
+/**
+ * Writes one delivery per student of a class message, chunk by chunk. A crash at any point leaves
+ * the message unacked: it comes back (to this copy or another) and the unique index turns the
+ * deliveries already written into no-ops.
+ */
+export async function fanOut(
+  deliveries: Deliveries,
+  event: ClassMessageEvent,
+  meta: Pick<DeliveryMeta, 'working'>,
+  settings: Pick<FanoutSettings, 'chunkSize' | 'chunkPauseMs'>,
+): Promise<{ inserted: number; duplicates: number }> {
+  let inserted = 0;
+  let duplicates = 0;
+  const uids = event.student_uids;
+  for (let start = 0; start < uids.length; start += settings.chunkSize) {
+    if (start > 0) {
+      // Progress, so JetStream does not hand the message to another copy meanwhile.
+      meta.working();
+      if (settings.chunkPauseMs > 0) await sleep(settings.chunkPauseMs);
+    }
+    const outcome = await deliveries.insertChunk(event, uids.slice(start, start + settings.chunkSize));
+    inserted += outcome.inserted;
+    duplicates += outcome.duplicates;
+  }
+  return { inserted, duplicates };
+}
+
+/**
+ * The durable consumer of class messages: fans each out, then acks. What keeps failing is
+ * dead-lettered after `maxAttempts`, a payload that breaks the schema at once (runConsumer does
+ * both). Each copy fans out up to `concurrency` messages at once; fan-outs of different pushes
+ * are independent.
+ */
+export function consumeClassMessages(
+  handles: JetStreamHandles,
+  log: Logger,
+  deliveries: Deliveries,
+  config: FanoutSettings,
+): Promise<RunningConsumer> {
+  return runConsumer(handles, log, {
+    stream: Streams.classEvents.name,
+    durable: CLASS_MESSAGES_DURABLE,
+    filterSubject: ClassEventSubjects.message,
+    schema: ClassMessageEvent,
+    maxAttempts: config.maxAttempts,
+    maxAckPending: config.maxAckPending,
+    ackWaitMs: config.ackWaitMs,
+    concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(config.backoffMs ? { backoffMs: config.backoffMs } : {}),
+    handle: async (event, meta) => {
+      const started = performance.now();
+      const { inserted, duplicates } = await fanOut(deliveries, event, meta, config);
+      log.info(
+        {
+          push_id: event.push_id,
+          recipients: event.student_uids.length,
+          inserted,
+          duplicates,
+          attempt: meta.deliveryCount,
+          ms: Math.round(performance.now() - started),
+        },
+        'class message fanned out',
+      );
+    },
+  });
+}

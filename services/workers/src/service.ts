@@ -1,0 +1,71 @@
+import { type NatsConnection, startService } from '@im/bus';
+import { Streams, WORKERS_SERVICE_NAME } from '@im/contracts';
+import { ensureStream, openJetStream } from '@im/events';
+import type { Logger } from '@im/log';
+import type { Db } from 'mongodb';
+import { consumeClassMessages, type FanoutSettings } from './class-messages.js';
+import type { WorkersConfig } from './config.js';
+import { deliveredAtEndpoint } from './handlers/delivered-at.js';
+import { deliveriesForStudentEndpoint } from './handlers/deliveries-for-student.js';
+import { deliveryCountsEndpoint } from './handlers/delivery-counts.js';
+import { Deliveries } from './repositories/deliveries.js';
+
+export {
+  CLASS_MESSAGES_DEAD_LETTERS,
+  CLASS_MESSAGES_DURABLE,
+  type FanoutSettings,
+} from './class-messages.js';
+export { readConfig, type WorkersConfig } from './config.js';
+export { Deliveries, type Delivery } from './repositories/deliveries.js';
+
+export type WorkersSettings = FanoutSettings & Partial<Pick<WorkersConfig, 'maxInFlight'>>;
+
+export interface WorkersOptions {
+  nc: NatsConnection;
+  /** The workers' own database: `deliveries`, which nobody else opens. */
+  db: Db;
+  log: Logger;
+  config: WorkersSettings;
+}
+
+export interface RunningWorkers {
+  deliveries: Deliveries;
+  /** Stops answering reads, then stops pulling (messages in hand are finished first). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The workers on open connections; `main.ts` and the in-process tests start them alike. They
+ * write the deliveries (the class-message consumer) and answer every read about them (request
+ * endpoints beside it), so a reader finds the deliveries where they are written. Streams and
+ * indexes first (start-up order of processes must not matter), then the consumer, last the reads.
+ */
+export async function startWorkers(options: WorkersOptions): Promise<RunningWorkers> {
+  const { nc, db, log, config } = options;
+  const handles = await openJetStream(nc);
+  for (const stream of [Streams.classEvents, Streams.deadLetters]) {
+    await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
+  }
+  const deliveries = new Deliveries(db);
+  await deliveries.ensureIndexes();
+  const consumer = await consumeClassMessages(handles, log, deliveries, config);
+  const service = await startService(nc, {
+    name: WORKERS_SERVICE_NAME,
+    version: '0.1.0',
+    description: 'Class-message fan-out into one delivery per student, and every read of the deliveries',
+    log,
+    ...(config.maxInFlight !== undefined ? { maxInFlight: config.maxInFlight } : {}),
+    endpoints: [
+      deliveriesForStudentEndpoint(deliveries),
+      deliveryCountsEndpoint(deliveries),
+      deliveredAtEndpoint(deliveries),
+    ],
+  });
+  return {
+    deliveries,
+    async stop() {
+      await service.stop();
+      await consumer.stop();
+    },
+  };
+}
