@@ -2,7 +2,8 @@
 #   docker build --build-arg SERVICE=gateway -t im-gateway .
 # (docker-compose.yml builds it once per service with the matching SERVICE.)
 
-FROM node:20-bookworm-slim AS base
+# Node.js 24, the LTS line the project is built and tested on (package.json: engines >= 22).
+FROM node:24-bookworm-slim AS base
 WORKDIR /app
 
 # Only the manifests first: the `npm ci` layer is rebuilt when dependencies change, not on every
@@ -15,9 +16,9 @@ RUN mkdir /out && cd /src \
 
 FROM base AS build
 COPY --from=manifests /out/ ./
-# npm install only when npm ci refuses the lockfile: one written through a registry mirror that
-# lacks other platforms' optional packages (biome, turbo) misses them, which npm ci rejects.
-RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+# package-lock.json lists every platform's optional binaries (biome, turbo, tsc), so npm ci
+# installs Linux's here as it does on any other machine.
+RUN npm ci --no-audit --no-fund
 COPY . .
 # Build, drop dev dependencies, then keep only what runs: manifests, dist/ folders, node_modules.
 RUN npx turbo run build --output-logs=errors-only \

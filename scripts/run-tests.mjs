@@ -11,6 +11,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const reportFile = join(root, 'reports', 'vitest.json');
 rmSync(reportFile, { force: true }); // a stale report must never stand in for this run
 
+// vitest needs Node.js 22 or newer; `npm test` puts one first on PATH (scripts/use-node.sh).
+if (Number(process.versions.node.split('.')[0]) < 22)
+  finish(0, 1, 0, `Node.js ${process.version} is too old: run \`npm test\`, which brings Node.js 24`);
+
 const vitest = spawnSync(
   'npx',
   ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=reports/vitest.json'],

@@ -42,8 +42,9 @@ export async function runMain(name: string, main: () => Promise<void>): Promise<
 
 /**
  * The one line that says a process serves: `{"msg":"ready"}`. Supervisors and the test kit wait
- * for it, so it is written at info level even when LOG_LEVEL is quieter.
+ * for it, so it is written at info level even when LOG_LEVEL is quieter. It names the Node.js
+ * version the process runs on (`node: "v24.21.0"`): a process started by an older node shows.
  */
 export function announceReady(log: Logger, details: Record<string, unknown> = {}): void {
-  log.child({}, { level: 'info' }).info(details, 'ready');
+  log.child({}, { level: 'info' }).info({ ...details, node: process.version }, 'ready');
 }

@@ -9,6 +9,8 @@ export const DEFAULT_MONGO_PORT = 17017;
 
 export interface LocalServers {
   natsUrl: string;
+  /** What serves NATS, for the run's log: `nats-server 2.15.2 (/…/.tools/bin/nats-server)`. */
+  natsServer: string;
   /**
    * MONGO_URL as the user gave it; else the local server's URL with no database, so that each
    * service uses its own (im_group, im_broadcast, im_workers), as in production: on FerretDB's
@@ -31,11 +33,14 @@ export async function startLocalServers(dataDir: string): Promise<LocalServers> 
   const nats = await startNats({
     storeDir: join(dataDir, 'nats'),
     port: await preferredPort(DEFAULT_NATS_PORT),
+    // The local run keeps its data: fsync each JetStream write, as production should.
+    syncAlways: true,
   });
   try {
     const mongo = await startMongo({ dataRoot: dataDir, port: await preferredPort(DEFAULT_MONGO_PORT) });
     return {
       natsUrl: nats.url,
+      natsServer: nats.server,
       mongoUrl: mongo.url,
       stop: async () => {
         await mongo.stop();

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NatsHandle, startNats, tcpReachable } from '../src/index.js';
+import { atLeast, BUILT_NATS_SERVER, natsServerVersion } from '../src/nats-server-binary.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,6 +24,34 @@ function portOf(url: string): number {
 }
 
 describe('startNats (local nats-server)', () => {
+  // CI builds it (scripts/install-nats-server.sh); elsewhere the test runs when it was built.
+  it.runIf(existsSync(BUILT_NATS_SERVER) || process.env.CI === 'true')(
+    'prefers the nats-server built into .tools/bin over the one on PATH: the server reports 2.15',
+    async () => {
+      const nats = await started();
+      expect(nats.server).toContain(BUILT_NATS_SERVER);
+      expect(nats.version).toBe(await natsServerVersion(BUILT_NATS_SERVER));
+      const nc = await connect({ servers: nats.url });
+      try {
+        expect(nc.info?.version).toBe(nats.version);
+        expect(nc.info?.version).toMatch(/^2\.15\./);
+      } finally {
+        await nc.close();
+      }
+    },
+  );
+
+  it('with syncAlways, starts the server with `sync_interval: always` where it knows the setting (2.10+)', async () => {
+    const storeDir = await mkdtemp(join(tmpdir(), 'testkit-sync-'));
+    cleanups.push(() => rm(storeDir, { recursive: true, force: true }));
+    const nats = await started({ storeDir, syncAlways: true });
+    const config = join(storeDir, 'nats-server.conf');
+    if (atLeast(nats.version!, 2, 10)) expect(readFileSync(config, 'utf8')).toMatch(/sync_interval: always/);
+    else expect(existsSync(config)).toBe(false);
+    const nc = await connect({ servers: nats.url }); // the server took the file and serves
+    await nc.close();
+  });
+
   it('serves connections with JetStream enabled', async () => {
     const nats = await started();
     const nc = await connect({ servers: nats.url });

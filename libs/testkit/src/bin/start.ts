@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   }
 
   servers = await startLocalServers(dataDir);
+  say(`start: NATS: ${servers.natsServer}`);
+  say(`start: Node.js ${process.version} (${process.execPath}) runs every service`);
   const keysFile =
     process.env.SIGNATURE_APP_KEYS || process.env.SIGNATURE_APP_KEYS_FILE
       ? undefined
