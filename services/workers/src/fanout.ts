@@ -1,2 +1,0 @@
-/** The package entry (`exports` in package.json): everything public is declared in service.ts. */
-export * from './service.js';
