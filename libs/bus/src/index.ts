@@ -1,7 +1,6 @@
 export { type BusSettings, closeBus, connectBus, type NatsConnection } from './connect.js';
 export { isDatabaseUnavailable } from './database-errors.js';
 export { headerValue } from './header-value.js';
-export { InFlight } from './in-flight.js';
 export { announceReady, onShutdown, runMain } from './lifecycle.js';
 export { type LoggableError, loggableError } from './loggable-error.js';
 export { type ReplyBytes, RequestClient, type RequestClientOptions } from './request-client.js';

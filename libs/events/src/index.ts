@@ -28,7 +28,7 @@ export {
   DEFAULT_RELAY_BACKOFF_MS,
   DEFAULT_RELAY_MAX_ATTEMPTS,
   type Relay,
-  type RelaySettings,
+  type RelayOptions,
   startRelay,
 } from './relay.js';
 export type { PendingEvent, RelayFailure, RelaySource } from './relay-source.js';

@@ -7,7 +7,7 @@ import type { EventPublisher } from './publisher.js';
 import type { PendingEvent, RelaySource } from './relay-source.js';
 import { isUnavailable } from './unavailable.js';
 
-export interface RelaySettings {
+export interface RelayOptions {
   sources: RelaySource[];
   publisher: EventPublisher;
   log: Logger;
@@ -57,7 +57,7 @@ export interface Relay {
  * restored) ends the pass without counting: an outage is never an event's fault, and the next
  * interval tries again.
  */
-export function startRelay(settings: RelaySettings): Relay {
+export function startRelay(settings: RelayOptions): Relay {
   const { sources, publisher, log, intervalMs = 1_000, minAgeMs = 2_000, batch = 100 } = settings;
   const { maxAttempts = DEFAULT_RELAY_MAX_ATTEMPTS, retryBackoffMs = DEFAULT_RELAY_BACKOFF_MS } = settings;
   const parkedCheckMs = settings.parkedCheckMs ?? 60_000;

@@ -1,4 +1,3 @@
-export { databaseOf } from '@im/config';
 export { applyIfNewer } from './apply-if-newer.js';
 export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, type MongoStore, type MongoTimeouts } from './connect.js';
 export { Counters } from './counters.js';

@@ -3,7 +3,6 @@ import {
   DirectoryUserEvent,
   DirectoryUserSubjects,
   type DirectoryUserUpserted,
-  deadLetterSubject,
   Streams,
   type UserRole,
 } from '@im/contracts';
@@ -13,7 +12,6 @@ import { applyIfNewer, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 export const DIRECTORY_USERS_DURABLE = 'group-directory-users';
-export const DIRECTORY_USERS_DEAD_LETTERS = deadLetterSubject(DIRECTORY_USERS_DURABLE);
 
 export interface DirectoryUserDoc {
   organization_id: number;

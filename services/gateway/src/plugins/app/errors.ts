@@ -15,7 +15,7 @@ export function requestLabel(request: FastifyRequest): string {
 }
 
 /** Fastify's own errors (parsing, limits, validation) in our error family. */
-export function toAppError(error: FastifyError): AppError | undefined {
+export function fromFastifyError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error.validation && error.validation.length > 0) {
     const first = error.validation[0]!;
@@ -76,7 +76,7 @@ export default fp(
     };
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const known = toAppError(error);
+      const known = fromFastifyError(error);
       if (known) {
         if (known.status >= 500) request.log.warn({ code: known.code, err: known.message }, 'request failed');
         return send(request, reply, known);
