@@ -15,5 +15,6 @@ export {
   type ServiceSettings,
   startService,
 } from './service.js';
+export { ServiceClient, type ServiceClientOptions } from './service-client.js';
 export { SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER } from './service-error-headers.js';
 export { toAppError } from './to-app-error.js';

@@ -1,12 +1,10 @@
-import { type NatsConnection, RequestClient } from '@im/bus';
+import { type NatsConnection, ServiceClient } from '@im/bus';
 import {
-  AppError,
   compileValidator,
   DeliveredAtReply,
   DeliveriesForStudentReply,
   DeliveryCountsReply,
   DeliverySubjects,
-  ErrorCode,
   encodeCaller,
 } from '@im/contracts';
 import type { Logger } from '@im/log';
@@ -20,8 +18,6 @@ export const BROADCAST_CALLER = encodeCaller({ sub: 'im-broadcast', orgs: [], ro
 const validForStudent = compileValidator(DeliveriesForStudentReply);
 const validCounts = compileValidator(DeliveryCountsReply);
 const validDeliveredAt = compileValidator(DeliveredAtReply);
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * The deliveries as their owner, the workers, tells them over NATS: this service never opens the
@@ -29,17 +25,14 @@ const decoder = new TextDecoder();
  * the request client's 503 or 504 naming them; nothing is made up in their place.
  */
 export class DeliveriesClient {
-  readonly #client: RequestClient;
+  readonly #workers: ServiceClient;
 
-  constructor(
-    nc: NatsConnection,
-    timeoutMs: number,
-    private readonly log: Logger,
-  ) {
-    this.#client = new RequestClient(nc, {
+  constructor(nc: NatsConnection, timeoutMs: number, log: Logger) {
+    this.#workers = new ServiceClient(nc, {
       timeoutMs,
       caller: BROADCAST_CALLER,
       client: 'the broadcast service',
+      log,
     });
   }
 
@@ -55,14 +48,14 @@ export class DeliveriesClient {
       ...(page !== undefined ? { page } : {}),
       ...(perPage !== undefined ? { per_page: perPage } : {}),
     };
-    return this.#ask(DeliverySubjects.forStudent, body, validForStudent, requestId);
+    return this.#workers.ask(DeliverySubjects.forStudent, body, validForStudent, requestId);
   }
 
   /** Deliveries written so far for each push (0 for none); no request for no pushes. */
   async countsForPushes(pushIds: readonly number[], requestId: string): Promise<Map<number, number>> {
     const counts = new Map<number, number>(pushIds.map((id) => [id, 0]));
     if (pushIds.length === 0) return counts;
-    const reply = await this.#ask(
+    const reply = await this.#workers.ask(
       DeliverySubjects.countsForPushes,
       { push_ids: pushIds },
       validCounts,
@@ -81,31 +74,12 @@ export class DeliveriesClient {
     const at = new Map<string, string>();
     if (studentUids.length === 0) return at;
     const body = { push_id: pushId, student_uids: studentUids };
-    const reply = await this.#ask(DeliverySubjects.deliveredAt, body, validDeliveredAt, requestId);
+    const reply = await this.#workers.ask(DeliverySubjects.deliveredAt, body, validDeliveredAt, requestId);
     for (const { student_uid, delivered_at } of reply.deliveries) at.set(student_uid, delivered_at);
     return at;
   }
 
   close(): void {
-    this.#client.close();
-  }
-
-  async #ask<T>(subject: string, body: unknown, valid: (value: unknown) => T, requestId: string): Promise<T> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.#client.request(subject, encoder.encode(JSON.stringify(body)), requestId);
-    } catch (error) {
-      if (error instanceof AppError && error.retryable) throw error;
-      // Anything else means the two services disagree (a contract or identity mismatch): a 500,
-      // logged here, rather than the workers' words reaching an app.
-      this.log.error({ err: error, subject }, 'deliveries read refused by the workers');
-      throw new AppError(ErrorCode.ServerError, 'internal error');
-    }
-    try {
-      return valid(JSON.parse(decoder.decode(bytes)));
-    } catch (error) {
-      this.log.error({ err: error, subject }, 'unreadable deliveries reply');
-      throw new AppError(ErrorCode.ServerError, 'internal error');
-    }
+    this.#workers.close();
   }
 }

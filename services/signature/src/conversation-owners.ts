@@ -1,11 +1,9 @@
-import { type NatsConnection, RequestClient } from '@im/bus';
+import { type NatsConnection, ServiceClient } from '@im/bus';
 import {
-  AppError,
   type ConversationGroup,
   ConversationGroupReply,
   ConversationSubjects,
   compileValidator,
-  ErrorCode,
   encodeCaller,
 } from '@im/contracts';
 import type { Logger } from '@im/log';
@@ -17,8 +15,6 @@ import type { Logger } from '@im/log';
 export const SIGNATURE_CALLER = encodeCaller({ sub: 'im-signature', orgs: [], role: 'service' });
 
 const validReply = compileValidator(ConversationGroupReply);
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Asks the group service which group owns a conversation. When it cannot say (down, slow,
@@ -26,17 +22,14 @@ const decoder = new TextDecoder();
  * the group service, as the request client words them).
  */
 export class ConversationOwners {
-  readonly #client: RequestClient;
+  readonly #group: ServiceClient;
 
-  constructor(
-    nc: NatsConnection,
-    timeoutMs: number,
-    private readonly log: Logger,
-  ) {
-    this.#client = new RequestClient(nc, {
+  constructor(nc: NatsConnection, timeoutMs: number, log: Logger) {
+    this.#group = new ServiceClient(nc, {
       timeoutMs,
       caller: SIGNATURE_CALLER,
       client: 'the signature service',
+      log,
     });
   }
 
@@ -45,26 +38,11 @@ export class ConversationOwners {
     clientId: string,
     requestId?: string,
   ): Promise<ConversationGroup | null> {
-    const payload = encoder.encode(JSON.stringify({ conversion_id: conversionId, client_id: clientId }));
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.#client.request(ConversationSubjects.group, payload, requestId);
-    } catch (error) {
-      if (error instanceof AppError && error.retryable) throw error;
-      // Anything else means the two services disagree (a contract or identity mismatch): a 500,
-      // logged here, rather than the group service's words reaching an app.
-      this.log.error({ err: error }, 'conversation look-up refused by the group service');
-      throw new AppError(ErrorCode.ServerError, 'internal error');
-    }
-    try {
-      return validReply(JSON.parse(decoder.decode(bytes))).group;
-    } catch (error) {
-      this.log.error({ err: error }, 'unreadable conversation look-up reply');
-      throw new AppError(ErrorCode.ServerError, 'internal error');
-    }
+    const body = { conversion_id: conversionId, client_id: clientId };
+    return (await this.#group.ask(ConversationSubjects.group, body, validReply, requestId)).group;
   }
 
   close(): void {
-    this.#client.close();
+    this.#group.close();
   }
 }
