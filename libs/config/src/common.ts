@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { databaseOf } from './database-of.js';
-import { type NatsAuth, readNatsAuth } from './nats-auth.js';
+import { readNatsAuth } from './nats-auth.js';
 
 /** Variables every process reads. Services spread these into their own schema. */
 export const CommonConfig = {
@@ -66,14 +66,8 @@ export const RelayConfig = {
 const StoredService = Type.Object(storedServiceConfig(0));
 const Relay = Type.Object(RelayConfig);
 
-export interface RelaySettings {
-  relayIntervalMs: number;
-  relayMinAgeMs: number;
-  relayMaxAttempts: number;
-}
-
 /** The relay's part of a service's configuration, from its loaded variables. */
-export function readRelaySettings(c: Static<typeof Relay>): RelaySettings {
+export function readRelaySettings(c: Static<typeof Relay>) {
   return {
     relayIntervalMs: c.RELAY_INTERVAL_MS,
     relayMinAgeMs: c.RELAY_MIN_AGE_MS,
@@ -81,38 +75,31 @@ export function readRelaySettings(c: Static<typeof Relay>): RelaySettings {
   };
 }
 
-export interface StoredServiceConfig {
-  natsUrl: string;
-  natsAuth: NatsAuth;
-  logLevel: string;
-  mongoUrl: string;
-  /** The database for this service's own collections. */
-  dbName: string;
-  jetstreamReplicas: number;
-  metricsPort: number;
-  metricsHost: string;
-  /** startService's `maxInFlight` (MAX_IN_FLIGHT). */
-  maxInFlight: number;
-  /** connectMongo's `timeoutMs` (MONGO_TIMEOUT_MS). */
-  mongoTimeoutMs: number;
-}
+/** The relay settings: RelayConfig's variables, named as code uses them (types from the schema). */
+export type RelaySettings = ReturnType<typeof readRelaySettings>;
 
 /** The common part of a stored service's configuration, from its loaded variables. */
 export function readStoredServiceConfig(
   c: Static<typeof StoredService>,
   defaultDb: string,
   env: Record<string, string | undefined> = process.env,
-): StoredServiceConfig {
+) {
   return {
     natsUrl: c.NATS_URL,
     natsAuth: readNatsAuth(env),
     logLevel: c.LOG_LEVEL,
     mongoUrl: c.MONGO_URL,
+    /** The database for this service's own collections. */
     dbName: databaseOf(c.MONGO_URL) ?? defaultDb,
     jetstreamReplicas: c.JETSTREAM_REPLICAS,
     metricsPort: c.METRICS_PORT,
     metricsHost: c.METRICS_HOST,
+    /** startService's `maxInFlight`. */
     maxInFlight: c.MAX_IN_FLIGHT,
+    /** connectMongo's `timeoutMs`. */
     mongoTimeoutMs: c.MONGO_TIMEOUT_MS,
   };
 }
+
+/** The common part of a stored service's settings (types from the schema, through the mapper above). */
+export type StoredServiceConfig = ReturnType<typeof readStoredServiceConfig>;

@@ -2,10 +2,8 @@ import {
   ConfigError,
   loadConfig,
   RelayConfig,
-  type RelaySettings,
   readRelaySettings,
   readStoredServiceConfig,
-  type StoredServiceConfig,
   storedServiceConfig,
 } from '@im/config';
 import { Type } from '@sinclair/typebox';
@@ -13,10 +11,9 @@ import { isTimeZone } from './day.js';
 
 /** The database this service uses when MONGO_URL names none: one per service (see docs/broadcast.md). */
 export const DEFAULT_DB = 'im_broadcast';
-/** BROADCAST_DELIVERIES_TIMEOUT_MS's default, for callers that build settings by hand (tests). */
-export const DEFAULT_DELIVERIES_TIMEOUT_MS = 2_000;
 
-const Schema = Type.Object({
+/** The broadcast service's environment: the one declaration of its settings and their defaults. */
+export const BroadcastConfigSchema = Type.Object({
   ...storedServiceConfig(9103),
   ...RelayConfig,
   /**
@@ -24,7 +21,7 @@ const Schema = Type.Object({
    * REQUEST_TIMEOUT_MS, so slow workers are named in the 504 rather than this service.
    */
   BROADCAST_DELIVERIES_TIMEOUT_MS: Type.Integer({
-    default: DEFAULT_DELIVERIES_TIMEOUT_MS,
+    default: 2_000,
     minimum: 100,
     maximum: 60_000,
   }),
@@ -37,14 +34,9 @@ const Schema = Type.Object({
   BROADCAST_FAULT_CRASH_BEFORE_PUBLISH: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
 });
 
-export interface BroadcastConfig extends StoredServiceConfig, RelaySettings {
-  deliveriesTimeoutMs: number;
-  pushTimeZone: string;
-  faultCrashBeforePublish: boolean;
-}
-
-export function readConfig(env: Record<string, string | undefined> = process.env): BroadcastConfig {
-  const c = loadConfig(Schema, env);
+/** The environment, read against BroadcastConfigSchema, as code names it: the only mapper. */
+export function readConfig(env: Record<string, string | undefined> = process.env) {
+  const c = loadConfig(BroadcastConfigSchema, env);
   if (!isTimeZone(c.PUSH_TIMEZONE)) {
     throw new ConfigError(`PUSH_TIMEZONE: "${c.PUSH_TIMEZONE}" is not a time zone this runtime knows`);
   }
@@ -56,3 +48,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     faultCrashBeforePublish: c.BROADCAST_FAULT_CRASH_BEFORE_PUBLISH === '1',
   };
 }
+
+/** The broadcast service's settings: their types come from the schema through readConfig. */
+export type BroadcastConfig = ReturnType<typeof readConfig>;

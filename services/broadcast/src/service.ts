@@ -3,7 +3,7 @@ import { DEFAULT_MAX_PAYLOAD, ServiceNames, Streams } from '@im/contracts';
 import { EventPublisher, ensureStream, openJetStream, type Relay, startRelay } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
-import { type BroadcastConfig, DEFAULT_DELIVERIES_TIMEOUT_MS } from './config.js';
+import { type BroadcastConfig, readConfig } from './config.js';
 import { DeliveriesClient } from './deliveries-client.js';
 import { PushOutbox } from './events/push-outbox.js';
 import { classPushesEndpoint } from './handlers/class-pushes.js';
@@ -13,25 +13,35 @@ import { userNotificationsEndpoint } from './handlers/user-notifications.js';
 import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
 import { PushHistory } from './repositories/push-history.js';
 
-export { type BroadcastConfig, readConfig } from './config.js';
+export { type BroadcastConfig, BroadcastConfigSchema, readConfig } from './config.js';
 export { dayIn } from './day.js';
 export { DIRECTORY_CLASSES_DURABLE } from './projections/directory-classes.js';
 
 export type BroadcastSettings = Pick<
   BroadcastConfig,
-  'pushTimeZone' | 'jetstreamReplicas' | 'relayIntervalMs' | 'relayMinAgeMs' | 'faultCrashBeforePublish'
-> &
-  Partial<Pick<BroadcastConfig, 'relayMaxAttempts' | 'maxInFlight' | 'deliveriesTimeoutMs'>> & {
-    /** Delay after the relay's failed attempt n (the last repeats); the relay's default when absent. */
-    relayBackoffMs?: number[];
-  };
+  | 'pushTimeZone'
+  | 'jetstreamReplicas'
+  | 'relayIntervalMs'
+  | 'relayMinAgeMs'
+  | 'relayMaxAttempts'
+  | 'faultCrashBeforePublish'
+  | 'maxInFlight'
+  | 'deliveriesTimeoutMs'
+> & {
+  /** Delay after the relay's failed attempt n (the last repeats); the relay's default when absent. */
+  relayBackoffMs?: number[];
+};
+
+/** The settings a service started without configuration gets: the config schema's defaults, read once. */
+export const DEFAULT_BROADCAST_SETTINGS: BroadcastSettings = readConfig({});
 
 export interface BroadcastServiceOptions {
   nc: NatsConnection;
   /** This service's own database (push_history, directory_classes, counters): the only one it opens. */
   db: Db;
   log: Logger;
-  config: BroadcastSettings;
+  /** Missing settings take DEFAULT_BROADCAST_SETTINGS. */
+  config?: Partial<BroadcastSettings>;
   /** The push clock; tests pin it to push one class on several days. */
   now?: () => Date;
 }
@@ -48,18 +58,15 @@ export interface RunningBroadcast {
  * projection, the relay for events a crash left behind, and last the request endpoints.
  */
 export async function startBroadcastService(options: BroadcastServiceOptions): Promise<RunningBroadcast> {
-  const { nc, db, log, config } = options;
+  const { nc, db, log } = options;
+  const config: BroadcastSettings = { ...DEFAULT_BROADCAST_SETTINGS, ...options.config };
   const handles = await openJetStream(nc);
   for (const stream of [Streams.directory, Streams.classEvents, Streams.deadLetters]) {
     await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
   }
   const classes = new DirectoryClasses(db);
   const pushes = new PushHistory(db);
-  const deliveries = new DeliveriesClient(
-    nc,
-    config.deliveriesTimeoutMs ?? DEFAULT_DELIVERIES_TIMEOUT_MS,
-    log,
-  );
+  const deliveries = new DeliveriesClient(nc, config.deliveriesTimeoutMs, log);
   await classes.ensureIndexes();
   await pushes.ensureIndexes();
 
@@ -71,7 +78,7 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
     log,
     intervalMs: config.relayIntervalMs,
     minAgeMs: config.relayMinAgeMs,
-    ...(config.relayMaxAttempts !== undefined ? { maxAttempts: config.relayMaxAttempts } : {}),
+    maxAttempts: config.relayMaxAttempts,
     ...(config.relayBackoffMs !== undefined ? { retryBackoffMs: config.relayBackoffMs } : {}),
     connection: nc,
   });
@@ -80,7 +87,7 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
     version: '0.1.0',
     description: 'Class broadcasts: once a day per class, push history, class-message events',
     log,
-    ...(config.maxInFlight !== undefined ? { maxInFlight: config.maxInFlight } : {}),
+    maxInFlight: config.maxInFlight,
     endpoints: [
       pushEndpoint({
         classes,

@@ -11,8 +11,8 @@ import {
   startNats,
   uniqueDbName,
 } from '@im/testkit';
-import { type RunningWorkers, startWorkers } from '@im/workers';
-import { type RunningBroadcast, startBroadcastService } from '../src/service.js';
+import { type RunningWorkers, readConfig as readWorkersConfig, startWorkers } from '@im/workers';
+import { type RunningBroadcast, readConfig, startBroadcastService } from '../src/service.js';
 
 export const silentLog = createLogger({ name: 'test', level: 'silent' });
 
@@ -54,14 +54,12 @@ export async function startHarness(): Promise<Harness> {
     db: store.db,
     log: silentLog,
     config: {
-      pushTimeZone: 'Asia/Shanghai',
-      jetstreamReplicas: 1,
-      relayIntervalMs: 60_000, // tests drive the relay with runOnce
-      relayMinAgeMs: 2_000,
-      // Tests of parking run the relay by hand: no wait between attempts, parked after the third.
-      relayMaxAttempts: 3,
+      ...readConfig({
+        RELAY_INTERVAL_MS: '60000', // tests drive the relay with runOnce
+        // Tests of parking run the relay by hand: no wait between attempts, parked after the third.
+        RELAY_MAX_ATTEMPTS: '3',
+      }),
       relayBackoffMs: [0],
-      faultCrashBeforePublish: false,
     },
     now: () => clock.now,
   });
@@ -69,14 +67,11 @@ export async function startHarness(): Promise<Harness> {
     nc,
     db: workersDb,
     log: silentLog,
-    config: {
-      jetstreamReplicas: 1,
-      chunkSize: 200,
-      chunkPauseMs: 0,
-      maxAttempts: 3,
-      maxAckPending: 16,
-      ackWaitMs: 10_000,
-    },
+    config: readWorkersConfig({
+      FANOUT_CHUNK_SIZE: '200',
+      WORKERS_MAX_ATTEMPTS: '3',
+      WORKERS_ACK_WAIT_MS: '10000',
+    }),
   });
   const client = new RequestClient(nc, { timeoutMs: 10_000, caller: SERVICE_CALLER });
   let stopped: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { busUnavailable, loggableError } from '@im/bus';
-import { AppError, DirectoryEventAccepted, ErrorBody, ErrorCode } from '@im/contracts';
+import { AppError, DirectoryEventAccepted, ErrorBody, ErrorCode, Streams } from '@im/contracts';
+import { RequestError } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import { requireService } from './plugins/app/auth.js';
 
@@ -12,6 +13,9 @@ import { requireService } from './plugins/app/auth.js';
  */
 export const announcing = { preValidation: requireService };
 
+/** The longest wait for the stream's acknowledgement before the answer is a 503. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+
 /** What every announcing route may answer. */
 export const announceResponses = { 202: DirectoryEventAccepted, 400: ErrorBody, 503: ErrorBody };
 
@@ -20,7 +24,13 @@ export function newEvent(): { event_id: string; occurred_at: string } {
   return { event_id: randomUUID(), occurred_at: new Date().toISOString() };
 }
 
-/** Stored by the stream, or a 503: an admin call must not look accepted when it was not. */
+/**
+ * Stored by the stream, or a 503: an admin call must not look accepted when it was not. The event
+ * id is the JetStream `msgID`, so a repeat within the stream's duplicate window is dropped. The
+ * gateway creates no stream: DIRECTORY is ensured by the services that consume it (group,
+ * broadcast) when they start. Until one has, no stream binds the subject and the server answers
+ * "no responders" at once, so that case is a quick 503 too, not a wait for the timeout.
+ */
 export async function announce(
   app: FastifyInstance,
   subject: string,
@@ -29,10 +39,29 @@ export async function announce(
   // A publish while NATS is away would wait out JetStream's timeout: say so at once instead.
   if (!app.bus.connected) throw busUnavailable('the gateway');
   try {
-    await app.events.publish({ id: payload.event_id, subject, payload });
+    await app.jetstream.publish(subject, JSON.stringify(payload), {
+      msgID: payload.event_id,
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
   } catch (error) {
-    app.log.warn({ err: loggableError(error), subject }, 'directory event not published');
-    throw new AppError(ErrorCode.ServiceUnavailable, 'the event stream is unavailable; try again');
+    if (noStream(error)) {
+      app.log.warn(
+        { subject, stream: Streams.directory.name },
+        'directory event not published: no stream stores it (the group and broadcast services create it at start)',
+      );
+    } else {
+      app.log.warn({ err: loggableError(error), subject }, 'directory event not published');
+    }
+    throw new AppError(
+      ErrorCode.ServiceUnavailable,
+      `the event stream ${Streams.directory.name} is unavailable; try again`,
+    );
   }
   return { event_id: payload.event_id };
+}
+
+/** No stream binds the subject: JetStream reports the server's "no responders" as its cause. */
+function noStream(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof RequestError && cause.isNoResponders();
 }

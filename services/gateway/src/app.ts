@@ -6,7 +6,7 @@ import auth from './plugins/app/auth.js';
 import bus from './plugins/app/bus.js';
 import draining from './plugins/app/draining.js';
 import errors from './plugins/app/errors.js';
-import events from './plugins/app/events.js';
+import jetstream from './plugins/app/jetstream.js';
 import metrics from './plugins/app/metrics.js';
 import cors from './plugins/external/cors.js';
 import formbody from './plugins/external/formbody.js';
@@ -24,7 +24,6 @@ import signature from './routes/signature/index.js';
 export interface AppOptions {
   nc: NatsConnection;
   requestTimeoutMs: number;
-  jetstreamReplicas: number;
   auth: AuthSettings;
   rateLimit: RateLimitSettings;
   corsOrigins: string[];
@@ -48,7 +47,7 @@ export async function app(instance: FastifyInstance, options: AppOptions): Promi
   await instance.register(formbody);
   await instance.register(swagger);
   await instance.register(bus, { nc: options.nc, requestTimeoutMs: options.requestTimeoutMs });
-  await instance.register(events, { jetstreamReplicas: options.jetstreamReplicas });
+  await instance.register(jetstream);
   await instance.register(health);
   await instance.register(signature);
   await instance.register(broadcast);

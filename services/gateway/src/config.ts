@@ -1,11 +1,4 @@
-import {
-  CommonConfig,
-  ConfigError,
-  JetStreamConfig,
-  loadConfig,
-  type NatsAuth,
-  readNatsAuth,
-} from '@im/config';
+import { CommonConfig, ConfigError, loadConfig, type NatsAuth, readNatsAuth } from '@im/config';
 import { type Static, Type } from '@sinclair/typebox';
 import { type AuthSettings, readAuthKeys } from './auth/keys.js';
 
@@ -17,9 +10,8 @@ const RateLimitConfig = {
 };
 const RateLimitSchema = Type.Object(RateLimitConfig);
 
-const Schema = Type.Object({
+export const Schema = Type.Object({
   ...CommonConfig,
-  ...JetStreamConfig,
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
   /** How long the gateway waits for a service before answering 504. */
@@ -51,7 +43,6 @@ export interface GatewayConfig {
   port: number;
   requestTimeoutMs: number;
   bodyLimit: number;
-  jetstreamReplicas: number;
   shutdownDelayMs: number;
   auth: AuthSettings;
   rateLimit: RateLimitSettings;
@@ -86,7 +77,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
     bodyLimit: c.BODY_LIMIT,
-    jetstreamReplicas: c.JETSTREAM_REPLICAS,
     shutdownDelayMs: c.SHUTDOWN_DELAY_MS,
     auth: {
       keys: readAuthKeys(env),

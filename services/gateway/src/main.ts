@@ -14,7 +14,6 @@ await runMain('gateway', async () => {
     log,
     requestTimeoutMs: config.requestTimeoutMs,
     bodyLimit: config.bodyLimit,
-    jetstreamReplicas: config.jetstreamReplicas,
     auth: config.auth,
     rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,

@@ -15,7 +15,6 @@ export interface ServerOptions {
   log: Logger;
   requestTimeoutMs: number;
   bodyLimit: number;
-  jetstreamReplicas?: number;
   /** The keys tokens are verified with: required, there is no unauthenticated gateway. */
   auth: AuthSettings;
   rateLimit?: RateLimitSettings;
@@ -31,7 +30,6 @@ export async function buildServer({
   log,
   requestTimeoutMs,
   bodyLimit,
-  jetstreamReplicas = 1,
   auth,
   rateLimit = DEFAULT_RATE_LIMIT,
   corsOrigins = [],
@@ -70,6 +68,6 @@ export async function buildServer({
     trustProxy: trustProxy > 0 ? (_address: string, hop: number) => hop < trustProxy : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Not encapsulated (fastify-plugin): the process needs the app's decorators, e.g. beginDraining.
-  await server.register(fp(app), { nc, requestTimeoutMs, jetstreamReplicas, auth, rateLimit, corsOrigins });
+  await server.register(fp(app), { nc, requestTimeoutMs, auth, rateLimit, corsOrigins });
   return server;
 }

@@ -1,6 +1,6 @@
 import { listByteBudget } from '@im/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, service, startGatewayHarness } from './helpers.js';
+import { addDirectoryStream, type GatewayHarness, service, startGatewayHarness } from './helpers.js';
 
 /**
  * A class roster rides inside every class-message event of the class, so it must fit the bus in
@@ -12,6 +12,8 @@ let h: GatewayHarness;
 
 beforeAll(async () => {
   h = await startGatewayHarness();
+  // No consumer service runs here to create the stream the accepted roster is published to.
+  await addDirectoryStream(h.nc);
 });
 afterAll(async () => {
   await h?.close();

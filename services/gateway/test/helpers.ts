@@ -1,6 +1,8 @@
 import { closeBus, connectBus, type NatsConnection } from '@im/bus';
+import { Streams } from '@im/contracts';
 import { createLogger } from '@im/log';
 import { bearer, type MintOptions, mintToken, type NatsHandle, newAuthSecret, startNats } from '@im/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { type AuthSettings, readAuthKeys } from '../src/auth/keys.js';
 import { buildServer, type ServerOptions } from '../src/server.js';
 
@@ -78,4 +80,13 @@ export async function startGatewayHarness(
       await nats.stop();
     },
   };
+}
+
+/**
+ * The DIRECTORY stream, as the group and broadcast services create it at start: for tests that
+ * publish through the admin routes with neither running (the gateway creates no stream).
+ */
+export async function addDirectoryStream(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: Streams.directory.name, subjects: [...Streams.directory.subjects] });
 }

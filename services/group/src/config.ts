@@ -1,10 +1,8 @@
 import {
   loadConfig,
   RelayConfig,
-  type RelaySettings,
   readRelaySettings,
   readStoredServiceConfig,
-  type StoredServiceConfig,
   storedServiceConfig,
 } from '@im/config';
 import { Type } from '@sinclair/typebox';
@@ -12,7 +10,8 @@ import { Type } from '@sinclair/typebox';
 /** The database this service uses when MONGO_URL names none: each service owns its own. */
 export const DEFAULT_DB = 'im_group';
 
-const Schema = Type.Object({
+/** The group service's environment: the one declaration of its settings and their defaults. */
+export const GroupConfigSchema = Type.Object({
   ...storedServiceConfig(9102),
   ...RelayConfig,
   /** Most members one group may hold; more is a 400. */
@@ -29,16 +28,9 @@ const Schema = Type.Object({
   GROUP_FAULT_CRASH_BEFORE_PUBLISH: Type.Union([Type.Literal('0'), Type.Literal('1')], { default: '0' }),
 });
 
-export interface GroupConfig extends StoredServiceConfig, RelaySettings {
-  maxMembers: number;
-  faultCrashBeforePublish: boolean;
-  idempotencyKeyTtlMs: number;
-  outboxRetentionMs: number;
-  intervalMs: number;
-}
-
-export function readConfig(env: Record<string, string | undefined> = process.env): GroupConfig {
-  const c = loadConfig(Schema, env);
+/** The environment, read against GroupConfigSchema, as code names it: the only mapper. */
+export function readConfig(env: Record<string, string | undefined> = process.env) {
+  const c = loadConfig(GroupConfigSchema, env);
   return {
     ...readStoredServiceConfig(c, DEFAULT_DB, env),
     maxMembers: c.GROUP_MAX_MEMBERS,
@@ -50,3 +42,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     intervalMs: 3_600_000,
   };
 }
+
+/** The group service's settings: their types come from the schema through readConfig. */
+export type GroupConfig = ReturnType<typeof readConfig>;

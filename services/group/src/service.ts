@@ -28,7 +28,7 @@ import { GroupTombstones } from './repositories/group-tombstones.js';
 import { Groups } from './repositories/groups.js';
 import { IdempotencyKeys } from './repositories/idempotency-keys.js';
 
-export { DEFAULT_DB, type GroupConfig, readConfig } from './config.js';
+export { DEFAULT_DB, type GroupConfig, GroupConfigSchema, readConfig } from './config.js';
 export { DIRECTORY_USERS_DURABLE } from './projections/directory-users.js';
 
 /** The outbox collection: named for this service, so services sharing a database never relay each other's. */

@@ -3,16 +3,17 @@ import {
   InFlightConfig,
   loadConfig,
   metricsConfig,
-  type NatsAuth,
   readNatsAuth,
   readSecret,
 } from '@im/config';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { AppKeys } from './app-keys.js';
-import type { UnownedConversations } from './group-rules.js';
-import type { TimestampFormat } from './signing.js';
 
-const Schema = Type.Object({
+/**
+ * The signature service's environment: the one declaration of its settings and their defaults.
+ * SIGNATURE_APP_KEYS(_FILE) and the NATS credentials are secrets, read beside it (readSecret).
+ */
+export const SignatureConfigSchema = Type.Object({
   ...CommonConfig,
   ...metricsConfig(9101),
   ...InFlightConfig,
@@ -32,21 +33,22 @@ const Schema = Type.Object({
   SIGNATURE_GROUP_TIMEOUT_MS: Type.Integer({ default: 2_000, minimum: 100, maximum: 60_000 }),
 });
 
-export interface SignatureConfig {
-  natsUrl: string;
-  natsAuth: NatsAuth;
-  logLevel: string;
-  appKeys: AppKeys;
-  metricsPort: number;
-  metricsHost: string;
-  timestampFormat: TimestampFormat;
-  unownedConversations: UnownedConversations;
-  groupTimeoutMs: number;
-  maxInFlight: number;
+/** The settings startSignatureService takes, from the loaded variables: part of readConfig's mapping. */
+function serviceSettings(c: Static<typeof SignatureConfigSchema>) {
+  return {
+    timestampFormat: c.SIGNATURE_TIMESTAMP_FORMAT,
+    unownedConversations: c.SIGNATURE_UNOWNED_CONVERSATIONS,
+    groupTimeoutMs: c.SIGNATURE_GROUP_TIMEOUT_MS,
+    maxInFlight: c.MAX_IN_FLIGHT,
+  };
 }
 
-export function readConfig(env: Record<string, string | undefined> = process.env): SignatureConfig {
-  const config = loadConfig(Schema, env);
+/** What a signature service started without them gets: the schema's defaults, read once. */
+export const DEFAULT_SIGNATURE_SETTINGS = serviceSettings(loadConfig(SignatureConfigSchema, {}));
+
+/** The environment, read against SignatureConfigSchema, as code names it: the only mapper. */
+export function readConfig(env: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(SignatureConfigSchema, env);
   return {
     natsUrl: config.NATS_URL,
     natsAuth: readNatsAuth(env),
@@ -54,9 +56,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     appKeys: AppKeys.parse(readSecret('SIGNATURE_APP_KEYS', env)),
     metricsPort: config.METRICS_PORT,
     metricsHost: config.METRICS_HOST,
-    timestampFormat: config.SIGNATURE_TIMESTAMP_FORMAT,
-    unownedConversations: config.SIGNATURE_UNOWNED_CONVERSATIONS,
-    groupTimeoutMs: config.SIGNATURE_GROUP_TIMEOUT_MS,
-    maxInFlight: config.MAX_IN_FLIGHT,
+    ...serviceSettings(config),
   };
 }
+
+/** The signature service's settings: their types come from the schema through readConfig. */
+export type SignatureConfig = ReturnType<typeof readConfig>;

@@ -2,6 +2,7 @@ import { type NatsConnection, type RunningService, startService } from '@im/bus'
 import { ServiceNames } from '@im/contracts';
 import type { Logger } from '@im/log';
 import type { AppKeys } from './app-keys.js';
+import { DEFAULT_SIGNATURE_SETTINGS } from './config.js';
 import { ConversationOwners } from './conversation-owners.js';
 import type { UnownedConversations } from './group-rules.js';
 import { conversationEndpoint } from './handlers/conversation.js';
@@ -11,6 +12,7 @@ import { Signer } from './signer.js';
 import type { TimestampFormat } from './signing.js';
 
 export { AppKeys } from './app-keys.js';
+export { SignatureConfigSchema } from './config.js';
 export { SIGNATURE_CALLER } from './conversation-owners.js';
 export type { UnownedConversations } from './group-rules.js';
 export type { TimestampFormat } from './signing.js';
@@ -19,13 +21,13 @@ export interface SignatureServiceOptions {
   nc: NatsConnection;
   log: Logger;
   appKeys: AppKeys;
-  /** SIGNATURE_TIMESTAMP_FORMAT; default `seconds`. */
+  /** SIGNATURE_TIMESTAMP_FORMAT; missing ones take DEFAULT_SIGNATURE_SETTINGS (the schema's defaults). */
   timestampFormat?: TimestampFormat;
-  /** SIGNATURE_UNOWNED_CONVERSATIONS; default `allow`. */
+  /** SIGNATURE_UNOWNED_CONVERSATIONS. */
   unownedConversations?: UnownedConversations;
-  /** SIGNATURE_GROUP_TIMEOUT_MS; default 2000. */
+  /** SIGNATURE_GROUP_TIMEOUT_MS. */
   groupTimeoutMs?: number;
-  /** MAX_IN_FLIGHT; default startService's. */
+  /** MAX_IN_FLIGHT. */
   maxInFlight?: number;
 }
 
@@ -34,10 +36,10 @@ export async function startSignatureService({
   nc,
   log,
   appKeys,
-  timestampFormat = 'seconds',
-  unownedConversations = 'allow',
-  groupTimeoutMs = 2_000,
-  maxInFlight,
+  timestampFormat = DEFAULT_SIGNATURE_SETTINGS.timestampFormat,
+  unownedConversations = DEFAULT_SIGNATURE_SETTINGS.unownedConversations,
+  groupTimeoutMs = DEFAULT_SIGNATURE_SETTINGS.groupTimeoutMs,
+  maxInFlight = DEFAULT_SIGNATURE_SETTINGS.maxInFlight,
 }: SignatureServiceOptions): Promise<RunningService> {
   const signer = new Signer(appKeys, timestampFormat);
   const owners = new ConversationOwners(nc, groupTimeoutMs, log);
@@ -47,7 +49,7 @@ export async function startSignatureService({
     version: '0.1.0',
     description: 'LeanCloud realtime signatures: login, conversation, invite, kick',
     log,
-    ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    maxInFlight,
     endpoints: [
       loginEndpoint(signer),
       conversationEndpoint(signer),

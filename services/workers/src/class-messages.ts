@@ -9,17 +9,19 @@ import type { Deliveries } from './repositories/deliveries.js';
 export const CLASS_MESSAGES_DURABLE = 'workers-class-messages';
 export const CLASS_MESSAGES_DEAD_LETTERS = deadLetterSubject(CLASS_MESSAGES_DURABLE);
 
-/** As WORKERS_CONCURRENCY's default, for callers that build settings by hand (tests). */
-const DEFAULT_CONCURRENCY = 4;
-
 export type FanoutSettings = Pick<
   WorkersConfig,
-  'jetstreamReplicas' | 'chunkSize' | 'chunkPauseMs' | 'maxAttempts' | 'maxAckPending' | 'ackWaitMs'
-> &
-  Partial<Pick<WorkersConfig, 'concurrency'>> & {
-    /** Delay before attempt n+1 (the last value repeats); runConsumer's default when absent. */
-    backoffMs?: number[];
-  };
+  | 'jetstreamReplicas'
+  | 'chunkSize'
+  | 'chunkPauseMs'
+  | 'maxAttempts'
+  | 'maxAckPending'
+  | 'ackWaitMs'
+  | 'concurrency'
+> & {
+  /** Delay before attempt n+1 (the last value repeats); runConsumer's default when absent. */
+  backoffMs?: number[];
+};
 
 /**
  * Writes one delivery per student of a class message, chunk by chunk. A crash at any point leaves
@@ -68,7 +70,7 @@ export function consumeClassMessages(
     maxAttempts: config.maxAttempts,
     maxAckPending: config.maxAckPending,
     ackWaitMs: config.ackWaitMs,
-    concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
+    concurrency: config.concurrency,
     ...(config.backoffMs ? { backoffMs: config.backoffMs } : {}),
     handle: async (event, meta) => {
       const started = performance.now();

@@ -1,9 +1,4 @@
-import {
-  loadConfig,
-  readStoredServiceConfig,
-  type StoredServiceConfig,
-  storedServiceConfig,
-} from '@im/config';
+import { loadConfig, readStoredServiceConfig, storedServiceConfig } from '@im/config';
 import { Type } from '@sinclair/typebox';
 
 /**
@@ -13,7 +8,8 @@ import { Type } from '@sinclair/typebox';
  */
 export const DEFAULT_DB = 'im_workers';
 
-const Schema = Type.Object({
+/** The workers' environment: the one declaration of their settings and their defaults. */
+export const WorkersConfigSchema = Type.Object({
   ...storedServiceConfig(9104),
   /** Deliveries per insertMany: one round trip each; the ack timer is reset between chunks. */
   FANOUT_CHUNK_SIZE: Type.Integer({ default: 1_000, minimum: 1, maximum: 10_000 }),
@@ -35,17 +31,9 @@ const Schema = Type.Object({
   WORKERS_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 256 }),
 });
 
-export interface WorkersConfig extends StoredServiceConfig {
-  chunkSize: number;
-  chunkPauseMs: number;
-  maxAttempts: number;
-  maxAckPending: number;
-  ackWaitMs: number;
-  concurrency: number;
-}
-
-export function readConfig(env: Record<string, string | undefined> = process.env): WorkersConfig {
-  const c = loadConfig(Schema, env);
+/** The environment, read against WorkersConfigSchema, as code names it: the only mapper. */
+export function readConfig(env: Record<string, string | undefined> = process.env) {
+  const c = loadConfig(WorkersConfigSchema, env);
   return {
     ...readStoredServiceConfig(c, DEFAULT_DB, env),
     chunkSize: c.FANOUT_CHUNK_SIZE,
@@ -56,3 +44,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     concurrency: c.WORKERS_CONCURRENCY,
   };
 }
+
+/** The workers' settings: their types come from the schema through readConfig. */
+export type WorkersConfig = ReturnType<typeof readConfig>;

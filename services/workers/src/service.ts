@@ -4,7 +4,7 @@ import { ensureStream, openJetStream } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
 import { consumeClassMessages, type FanoutSettings } from './class-messages.js';
-import type { WorkersConfig } from './config.js';
+import { readConfig, type WorkersConfig } from './config.js';
 import { deliveredAtEndpoint } from './handlers/delivered-at.js';
 import { deliveriesForStudentEndpoint } from './handlers/deliveries-for-student.js';
 import { deliveryCountsEndpoint } from './handlers/delivery-counts.js';
@@ -15,17 +15,21 @@ export {
   CLASS_MESSAGES_DURABLE,
   type FanoutSettings,
 } from './class-messages.js';
-export { readConfig, type WorkersConfig } from './config.js';
+export { readConfig, type WorkersConfig, WorkersConfigSchema } from './config.js';
 export { Deliveries, type Delivery } from './repositories/deliveries.js';
 
-export type WorkersSettings = FanoutSettings & Partial<Pick<WorkersConfig, 'maxInFlight'>>;
+export type WorkersSettings = FanoutSettings & Pick<WorkersConfig, 'maxInFlight'>;
+
+/** The settings workers started without configuration get: the config schema's defaults, read once. */
+export const DEFAULT_WORKERS_SETTINGS: WorkersSettings = readConfig({});
 
 export interface WorkersOptions {
   nc: NatsConnection;
   /** The workers' own database: `deliveries`, which nobody else opens. */
   db: Db;
   log: Logger;
-  config: WorkersSettings;
+  /** Missing settings take DEFAULT_WORKERS_SETTINGS. */
+  config?: Partial<WorkersSettings>;
 }
 
 export interface RunningWorkers {
@@ -41,7 +45,8 @@ export interface RunningWorkers {
  * indexes first (start-up order of processes must not matter), then the consumer, last the reads.
  */
 export async function startWorkers(options: WorkersOptions): Promise<RunningWorkers> {
-  const { nc, db, log, config } = options;
+  const { nc, db, log } = options;
+  const config: WorkersSettings = { ...DEFAULT_WORKERS_SETTINGS, ...options.config };
   const handles = await openJetStream(nc);
   for (const stream of [Streams.classEvents, Streams.deadLetters]) {
     await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
@@ -54,7 +59,7 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
     version: '0.1.0',
     description: 'Class-message fan-out into one delivery per student, and every read of the deliveries',
     log,
-    ...(config.maxInFlight !== undefined ? { maxInFlight: config.maxInFlight } : {}),
+    maxInFlight: config.maxInFlight,
     endpoints: [
       deliveriesForStudentEndpoint(deliveries),
       deliveryCountsEndpoint(deliveries),

@@ -21,7 +21,7 @@ import {
   uniqueDbName,
 } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningWorkers, startWorkers } from '../src/service.js';
+import { type RunningWorkers, readConfig, startWorkers } from '../src/service.js';
 
 /**
  * The workers answer every read about their deliveries over NATS: real nats-server and
@@ -62,15 +62,12 @@ beforeAll(async () => {
     nc,
     db: store.db,
     log,
-    config: {
-      jetstreamReplicas: 1,
-      chunkSize: 5,
-      chunkPauseMs: 0,
-      maxAttempts: 3,
-      maxAckPending: 16,
-      ackWaitMs: 10_000,
-      maxInFlight: MAX_IN_FLIGHT,
-    },
+    config: readConfig({
+      FANOUT_CHUNK_SIZE: '5',
+      WORKERS_MAX_ATTEMPTS: '3',
+      WORKERS_ACK_WAIT_MS: '10000',
+      MAX_IN_FLIGHT: String(MAX_IN_FLIGHT),
+    }),
   });
   client = new RequestClient(nc, { timeoutMs: 10_000, caller: encodeCaller(SERVICE) });
   const publisher = new EventPublisher((await openJetStream(nc)).js);

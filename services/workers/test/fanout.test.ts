@@ -16,7 +16,7 @@ import { headers } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASS_MESSAGES_DEAD_LETTERS, CLASS_MESSAGES_DURABLE } from '../src/class-messages.js';
 import { replayDeadLetters } from '../src/replay.js';
-import { type RunningWorkers, startWorkers } from '../src/service.js';
+import { type RunningWorkers, readConfig, startWorkers } from '../src/service.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let nats: NatsHandle;
@@ -35,12 +35,7 @@ beforeAll(async () => {
     db: store.db,
     log,
     config: {
-      jetstreamReplicas: 1,
-      chunkSize: 100,
-      chunkPauseMs: 0,
-      maxAttempts: 3,
-      maxAckPending: 16,
-      ackWaitMs: 10_000,
+      ...readConfig({ FANOUT_CHUNK_SIZE: '100', WORKERS_MAX_ATTEMPTS: '3', WORKERS_ACK_WAIT_MS: '10000' }),
       backoffMs: [100],
     },
   });
