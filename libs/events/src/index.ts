@@ -23,6 +23,7 @@ export {
   relayIndexKeys,
   retryParkedUpdate,
 } from './outbox-fields.js';
+export { type Periodic, type PeriodicSettings, startPeriodic } from './periodic.js';
 export { EventPublisher, type OutgoingEvent } from './publisher.js';
 export {
   DEFAULT_RELAY_BACKOFF_MS,

@@ -3,6 +3,7 @@ import type { Logger } from '@im/log';
 import { outboxFailures, outboxParked, outboxParkedNow, outboxPublished } from '@im/metrics';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ALWAYS_CONNECTED, connectionState } from './connection-state.js';
+import { startPeriodic } from './periodic.js';
 import type { EventPublisher } from './publisher.js';
 import type { PendingEvent, RelaySource } from './relay-source.js';
 import { isUnavailable } from './unavailable.js';
@@ -65,9 +66,6 @@ export function startRelay(settings: RelayOptions): Relay {
   const link = nc ? connectionState(nc) : ALWAYS_CONNECTED;
   const parkedCounts = new Map<string, number>();
   let lastParkedCheck = Number.NEGATIVE_INFINITY;
-  let running: Promise<number> | undefined;
-  let stopped = false;
-  let failing = false;
   let paused = false;
 
   /** True when published, false when settled without publishing (refused on re-apply). */
@@ -146,37 +144,8 @@ export function startRelay(settings: RelayOptions): Relay {
     return published;
   };
 
-  const runOnce = (minAge = minAgeMs): Promise<number> => {
-    running ??= pass(minAge).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    if (stopped) return;
-    runOnce().then(
-      () => {
-        if (failing) log.info('relay passes work again');
-        failing = false;
-      },
-      (error: unknown) => {
-        // Once per streak (the store down): the next passes would only repeat it every interval.
-        if (!failing) log.warn({ err: error }, 'relay pass failed; will retry every interval');
-        failing = true;
-      },
-    );
-  }, intervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => 0);
-    },
-  };
+  const periodic = startPeriodic(pass, { intervalMs, log, what: 'relay', defaultArg: () => minAgeMs });
+  return { runOnce: periodic.runOnce, stop: periodic.stop };
 }
 
 /** The error as an event keeps it: its name and message, control characters escaped, cut short. */

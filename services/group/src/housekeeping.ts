@@ -1,4 +1,4 @@
-import type { Outbox } from '@im/events';
+import { type Outbox, startPeriodic } from '@im/events';
 import type { Logger } from '@im/log';
 import type { EventOutcomes } from './repositories/event-outcomes.js';
 import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
@@ -33,8 +33,6 @@ export function startHousekeeping(
   }: { outbox: Outbox; outcomes: EventOutcomes; keys: IdempotencyKeys; log: Logger },
   settings: HousekeepingSettings,
 ): Housekeeping {
-  let running: Promise<{ keys: number; events: number }> | undefined;
-
   const pass = async (now: Date) => {
     const expiredKeys = await keys.expire(new Date(now.getTime() - settings.idempotencyKeyTtlMs));
     let events = 0;
@@ -50,23 +48,10 @@ export function startHousekeeping(
     return { keys: expiredKeys, events };
   };
 
-  const runOnce = (now = new Date()) => {
-    running ??= pass(now).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const timer = setInterval(() => {
-    runOnce().catch((error: unknown) => log.warn({ err: error }, 'housekeeping failed; will retry'));
-  }, settings.intervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startPeriodic(pass, {
+    intervalMs: settings.intervalMs,
+    log,
+    what: 'housekeeping',
+    defaultArg: () => new Date(),
+  });
 }

@@ -4,14 +4,14 @@ import { EventPublisher, ensureStream, Outbox, openJetStream, type Relay, startR
 import type { Logger } from '@im/log';
 import { Counters } from '@im/store';
 import type { Db } from 'mongodb';
+import { GroupChanges } from './changes/changes.js';
+import { GroupEventFlow, prepareIntent } from './changes/flow.js';
 import { type GroupConfig, readConfig } from './config.js';
-import { GroupChanges } from './events/changes.js';
-import { GroupEventFlow, prepareIntent } from './events/flow.js';
+import type { GroupDeps } from './deps.js';
 import { addMembersEndpoint } from './handlers/add-members.js';
 import { conversationGroupEndpoint } from './handlers/conversation-group.js';
 import { createGroupEndpoint } from './handlers/create-group.js';
 import { deleteGroupEndpoint } from './handlers/delete-group.js';
-import type { GroupDeps } from './handlers/deps.js';
 import { getGroupEndpoint } from './handlers/get-group.js';
 import { orgContactsEndpoint } from './handlers/org-contacts.js';
 import { orgGroupsEndpoint } from './handlers/org-groups.js';

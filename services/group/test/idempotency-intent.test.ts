@@ -1,8 +1,8 @@
 import { type CreateGroupReply, GroupEventSubjects, GroupSubjects, type OrgGroupsReply } from '@im/contracts';
 import { Counters } from '@im/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupEvent } from '../src/events/group-events.js';
-import { requestHash, STALE_MS } from '../src/handlers/idempotent-create.js';
+import { groupEvent } from '../src/changes/group-events.js';
+import { requestHash, STALE_MS } from '../src/changes/idempotent-create.js';
 import { initialMembers } from '../src/lists.js';
 import { Groups } from '../src/repositories/groups.js';
 import { IdempotencyKeys } from '../src/repositories/idempotency-keys.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestHash } from '../src/handlers/idempotent-create.js';
+import { requestHash } from '../src/changes/idempotent-create.js';
 import { initialMembers, parseMemberIds } from '../src/lists.js';
 
 describe('member lists', () => {

@@ -1,8 +1,8 @@
 import { type CreateGroupReply, type GetGroupReply, GroupEventSubjects, GroupSubjects } from '@im/contracts';
 import { Counters } from '@im/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupChanges } from '../src/events/changes.js';
-import { groupEvent, toOutgoing } from '../src/events/group-events.js';
+import { GroupChanges } from '../src/changes/changes.js';
+import { groupEvent, toOutgoing } from '../src/changes/group-events.js';
 import { EventOutcomes } from '../src/repositories/event-outcomes.js';
 import { GroupConversations } from '../src/repositories/group-conversations.js';
 import { GroupMembers } from '../src/repositories/group-members.js';

@@ -7,9 +7,9 @@ import {
   invalidParameter,
 } from '@im/contracts';
 import { assertMayManage } from '../authorize.js';
-import { groupEvent } from '../events/group-events.js';
+import { groupEvent } from '../changes/group-events.js';
+import { activeGroup, type GroupDeps, groupNotFound } from '../deps.js';
 import { parseMemberIds } from '../lists.js';
-import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
 
 /**
  * `POST /im/group/<group_id>/member`. Members already in stay as they are; the event lists only the

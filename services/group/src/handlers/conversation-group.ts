@@ -8,8 +8,8 @@ import {
   isService,
   quote,
 } from '@im/contracts';
+import type { GroupDeps } from '../deps.js';
 import type { GroupDoc } from '../repositories/groups.js';
-import type { GroupDeps } from './deps.js';
 
 /**
  * Internal: which group owns a conversation, so the signature service signs invite, kick and join

@@ -8,11 +8,11 @@ import {
   invalidParameter,
 } from '@im/contracts';
 import { assertMayCreate } from '../authorize.js';
-import { createdReply, groupEvent } from '../events/group-events.js';
+import { createdReply, groupEvent } from '../changes/group-events.js';
+import { createOnce, type GroupDraft, recordIntent } from '../changes/idempotent-create.js';
+import { conversationTaken, type GroupDeps } from '../deps.js';
 import { initialMembers } from '../lists.js';
 import type { KeyClaim } from '../repositories/idempotency-keys.js';
-import { conversationTaken, type GroupDeps } from './deps.js';
-import { createOnce, type GroupDraft, recordIntent } from './idempotent-create.js';
 
 /**
  * `POST /im/group`. With an Idempotency-Key, a repeat answers the first 201 and creates nothing.

@@ -1,8 +1,8 @@
 import { defineEndpoint } from '@im/bus';
 import { DeleteGroupRequest, GroupSubjects } from '@im/contracts';
 import { assertMayManage } from '../authorize.js';
-import { groupEvent } from '../events/group-events.js';
-import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
+import { groupEvent } from '../changes/group-events.js';
+import { activeGroup, type GroupDeps, groupNotFound } from '../deps.js';
 
 /** `DELETE /im/group/<group_id>`: soft delete; the event lists the members the group had. */
 export const deleteGroupEndpoint = (deps: GroupDeps) =>

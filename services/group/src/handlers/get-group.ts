@@ -1,7 +1,7 @@
 import { defineEndpoint } from '@im/bus';
 import { type GetGroupReply, GetGroupRequest, GroupSubjects } from '@im/contracts';
 import { assertMayReadGroup } from '../authorize.js';
-import { activeGroup, type GroupDeps } from './deps.js';
+import { activeGroup, type GroupDeps } from '../deps.js';
 
 /** `GET /im/group/<group_id>[?client_id=]`: the group and its members (ascending). */
 export const getGroupEndpoint = (deps: GroupDeps) =>

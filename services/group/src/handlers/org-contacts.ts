@@ -1,7 +1,7 @@
 import { defineEndpoint } from '@im/bus';
 import { type Contact, GroupSubjects, type OrgContactsReply, OrgContactsRequest } from '@im/contracts';
 import { assertMayReadOrganization } from '../authorize.js';
-import type { GroupDeps } from './deps.js';
+import type { GroupDeps } from '../deps.js';
 
 /** The API document shows `"0"` for a contact without an avatar. */
 const NO_AVATAR = '0';

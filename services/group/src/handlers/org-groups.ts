@@ -1,7 +1,7 @@
 import { defineEndpoint } from '@im/bus';
 import { GroupSubjects, type OrgGroupsReply, OrgGroupsRequest, pageWindow } from '@im/contracts';
 import { assertMayReadOrganization } from '../authorize.js';
-import type { GroupDeps } from './deps.js';
+import type { GroupDeps } from '../deps.js';
 
 /** `GET /im/org/<organization_id>/groups?page=&per_page=`: ordered by id. */
 export const orgGroupsEndpoint = (deps: GroupDeps) =>

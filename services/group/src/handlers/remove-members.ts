@@ -1,9 +1,9 @@
 import { defineEndpoint } from '@im/bus';
 import { AppError, ErrorCode, GroupSubjects, quote, RemoveMembersRequest } from '@im/contracts';
 import { assertMayRemove } from '../authorize.js';
-import { groupEvent } from '../events/group-events.js';
+import { groupEvent } from '../changes/group-events.js';
+import { activeGroup, type GroupDeps, groupNotFound } from '../deps.js';
 import { parseMemberIds } from '../lists.js';
-import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
 
 /**
  * `DELETE /im/group/<group_id>/member`. Ids that are not members are ignored; the admin stays

@@ -1,8 +1,8 @@
 import { defineEndpoint } from '@im/bus';
 import { GroupSubjects, type UpdateGroupReply, UpdateGroupRequest } from '@im/contracts';
 import { assertMayManage } from '../authorize.js';
-import { groupEvent } from '../events/group-events.js';
-import { activeGroup, type GroupDeps, groupNotFound } from './deps.js';
+import { groupEvent } from '../changes/group-events.js';
+import { activeGroup, type GroupDeps, groupNotFound } from '../deps.js';
 
 /** `PUT /im/group/<group_id>`: renames. The same name again changes nothing and announces nothing. */
 export const updateGroupEndpoint = (deps: GroupDeps) =>

@@ -1,7 +1,7 @@
 import { defineEndpoint } from '@im/bus';
 import { GroupSubjects, pageWindow, type UserGroupsReply, UserGroupsRequest } from '@im/contracts';
 import { assertMayListGroupsOf } from '../authorize.js';
-import type { GroupDeps } from './deps.js';
+import type { GroupDeps } from '../deps.js';
 
 /** `GET /im/user/<client_id>/groups?page=&per_page=`: the groups the client is a member of, by id. */
 export const userGroupsEndpoint = (deps: GroupDeps) =>

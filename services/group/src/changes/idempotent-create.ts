@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, type CreateGroupReply, ErrorCode, type GroupCreatedEvent } from '@im/contracts';
-import { createdReply } from '../events/group-events.js';
+import { conversationTaken, type GroupDeps } from '../deps.js';
 import type { KeyClaim } from '../repositories/idempotency-keys.js';
-import { conversationTaken, type GroupDeps } from './deps.js';
+import { createdReply } from './group-events.js';
 
 export interface GroupDraft {
   organization_id: number;

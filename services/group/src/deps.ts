@@ -1,11 +1,11 @@
 import { AppError, ErrorCode, quote } from '@im/contracts';
-import type { GroupEventFlow } from '../events/flow.js';
-import type { DirectoryUsers } from '../projections/directory-users.js';
-import type { GroupConversations } from '../repositories/group-conversations.js';
-import type { GroupMembers } from '../repositories/group-members.js';
-import type { GroupTombstones } from '../repositories/group-tombstones.js';
-import type { GroupDoc, Groups } from '../repositories/groups.js';
-import type { IdempotencyKeys } from '../repositories/idempotency-keys.js';
+import type { GroupEventFlow } from './changes/flow.js';
+import type { DirectoryUsers } from './projections/directory-users.js';
+import type { GroupConversations } from './repositories/group-conversations.js';
+import type { GroupMembers } from './repositories/group-members.js';
+import type { GroupTombstones } from './repositories/group-tombstones.js';
+import type { GroupDoc, Groups } from './repositories/groups.js';
+import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
 
 /** What the handlers work with; handlers never reach the database but through these. */
 export interface GroupDeps {
