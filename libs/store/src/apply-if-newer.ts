@@ -8,8 +8,8 @@ import { isDuplicateKeyError } from './duplicate-key.js';
  * event is in". It can also mean a concurrent first insert, so one more try decides.
  *
  * `key` must be a unique key of the collection (`_id`, or a unique index); `state` must include
- * `occurred_at`. On FerretDB an update is read-modify-write: two copies applying events of one key
- * at the same instant could let the older win; one consumer copy applies events one at a time.
+ * `occurred_at`. One consumer copy applies events one at a time: two applying events of one key at
+ * the same instant could let the older win (docs/ferretdb.md, "Updates").
  */
 export async function applyIfNewer<T extends Document & { occurred_at: Date }>(
   collection: Collection<T>,

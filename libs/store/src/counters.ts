@@ -7,8 +7,8 @@ interface Counter {
 }
 
 /**
- * Integer ids from a `counters` collection. On FerretDB `$inc` is read-modify-write and two
- * callers can receive the same number, so the id is only a proposal: the unique index on `id` in
+ * Integer ids from a `counters` collection. Two callers can receive the same number (`$inc` is
+ * not atomic on FerretDB: docs/ferretdb.md, "Updates"), so the id is only a proposal: the unique index on `id` in
  * the target collection decides, and `insertWithNewId` asks again when the insert is refused.
  */
 export class Counters {

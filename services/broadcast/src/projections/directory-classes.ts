@@ -16,8 +16,8 @@ export const DIRECTORY_CLASSES_DEAD_LETTERS = deadLetterSubject(DIRECTORY_CLASSE
 
 export interface DirectoryClass {
   /**
-   * String(class_id). FerretDB 1.24 (SQLite) pushes down only string `_id` equality, so a class
-   * is found without scanning every class (each carrying up to 10,000 uids); MongoDB indexes it anyway.
+   * String(class_id): a class is found without scanning every class (each carrying up to 10,000
+   * uids) on FerretDB too (docs/ferretdb.md, "Lookups").
    */
   _id: string;
   class_id: number;

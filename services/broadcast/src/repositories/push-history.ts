@@ -34,8 +34,8 @@ export interface PushEvent {
 
 export interface PushRecord {
   /**
-   * The event id. FerretDB 1.24 (SQLite) finds a document without a full scan only by a string
-   * `_id`: marking the event sent must not scan every push (each with its recipients).
+   * The event id, so that marking the event sent scans no pushes on FerretDB either
+   * (docs/ferretdb.md, "Lookups").
    */
   _id: string;
   /** push_history_record_id: from the `push_history` counter, guarded by a unique index. */

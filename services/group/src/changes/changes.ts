@@ -19,9 +19,9 @@ export interface ChangeStores {
 /**
  * Applies the change an event announces. Every write is idempotent (inserts guarded by unique
  * indexes, conditional updates), so the request and the relay may both run it; the outcome is
- * decided once. No write relies on the atomicity of an update: on FerretDB an update rewrites the
- * whole document from what it read, so a rename racing a delete may write `active` back. Hence the
- * order "write, then look for the tombstone" in every change of an existing group.
+ * decided once. No write relies on the atomicity of an update: a rename racing a delete may write
+ * `active` back (docs/ferretdb.md, "Updates"). Hence the order "write, then look for the
+ * tombstone" in every change of an existing group.
  *
  * A create claims its conversation here, from the intent, not when the id is reserved: a create
  * that dies before writing its intent leaves a pending group that holds nothing, and one whose

@@ -51,8 +51,8 @@ export const conversationGroupEndpoint = (deps: GroupDeps) =>
   });
 
 /**
- * The tombstone decides when the status says otherwise: on FerretDB a rename racing the delete
- * can briefly write `active` back over `deleted` (events/changes.ts).
+ * The tombstone decides when the status says otherwise: a rename racing the delete can briefly
+ * write `active` back over `deleted` (docs/ferretdb.md, "Updates").
  */
 async function isDeleted(deps: GroupDeps, group: GroupDoc): Promise<boolean> {
   return group.status === 'deleted' || (await deps.tombstones.exists(group.id));

@@ -4,10 +4,8 @@ import type { Collection, Db } from 'mongodb';
 /**
  * Which live group owns each conversation: one document per claimed conversation, `_id` = the
  * conversation id, so the `_id` index is the unique index that keeps one live group per
- * conversation. A claim is taken by insert (never by an update: on FerretDB an update rewrites the
- * whole document from what it read, and a unique refusal of an update is not even reported as
- * E11000) and given back by delete when its group is deleted, so the conversation may be claimed
- * again.
+ * conversation. A claim is taken by insert, never by an update (docs/ferretdb.md, "Updates"),
+ * and given back by delete when its group is deleted, so the conversation may be claimed again.
  */
 interface ClaimDoc {
   _id: string;

@@ -9,8 +9,8 @@ interface TombstoneDoc {
 
 /**
  * One insert-once record per deleted group. The `status` field of a group is what reads filter on,
- * but on FerretDB a concurrent rename can write an old `status` back (an update rewrites the whole
- * document). The tombstone cannot be lost that way: every writer of a group checks it after its
+ * but a concurrent rename can write an old `status` back (docs/ferretdb.md, "Updates"). The
+ * tombstone cannot be lost that way: every writer of a group checks it after its
  * own write and puts `deleted` back if needed, and the first delete to insert it is the one delete.
  */
 export class GroupTombstones {

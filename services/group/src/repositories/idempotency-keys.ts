@@ -75,8 +75,8 @@ export class IdempotencyKeys {
 
   /**
    * Records the created event on the claim, if the claim is still ours and has none. Read back
-   * after the write: on FerretDB an update writes back the document it read, so a claim released
-   * and claimed again meanwhile is only recognised by its token afterwards. False: the claim was
+   * after the write: an update may write back the document it read (docs/ferretdb.md, "Updates"),
+   * so a claim released and claimed again meanwhile is only recognised by its token afterwards. False: the claim was
    * lost, and the caller must not go on creating.
    */
   async recordIntent(claim: KeyClaim, event: GroupCreatedEvent): Promise<boolean> {

@@ -84,7 +84,7 @@ export class Deliveries {
 
   /**
    * Deliveries written so far for each push, in one pass: FerretDB scans the collection for any
-   * filter but a string `_id` (docs/broadcast.md, "FerretDB notes"), so one aggregation beats a
+   * filter but a string `_id` (docs/ferretdb.md, "Lookups"), so one aggregation beats a
    * count per push; MongoDB uses the (push_id, student_uid) index.
    */
   async countForPushes(pushIds: readonly number[]): Promise<Map<number, number>> {
