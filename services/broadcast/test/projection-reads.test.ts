@@ -3,13 +3,14 @@ import {
   BroadcastSubjects,
   DeadLetterHeaders,
   DirectoryClassSubjects,
+  deadLetterSubject,
   ErrorCode,
   Streams,
 } from '@im/contracts';
 import { EventPublisher } from '@im/events';
 import { pollUntil, readStreamMessages } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIRECTORY_CLASSES_DEAD_LETTERS, DirectoryClasses } from '../src/projections/directory-classes.js';
+import { DIRECTORY_CLASSES_DURABLE, DirectoryClasses } from '../src/projections/directory-classes.js';
 import {
   announceClass,
   call,
@@ -137,9 +138,9 @@ describe('directory class projection', () => {
     });
     await projected(h, 10, await announceClass(h.jet, { class_id: 10, student_uids: ['m'] }));
     const dead = async () =>
-      (await readStreamMessages(h.nc, Streams.deadLetters.name, DIRECTORY_CLASSES_DEAD_LETTERS)).filter(
-        (m) => (m.data as { event_id?: string }).event_id === 'no-such-day',
-      );
+      (
+        await readStreamMessages(h.nc, Streams.deadLetters.name, deadLetterSubject(DIRECTORY_CLASSES_DURABLE))
+      ).filter((m) => (m.data as { event_id?: string }).event_id === 'no-such-day');
     expect(await pollUntil(async () => (await dead()).length === 1, Date.now() + 10_000, undefined, 50)).toBe(
       true,
     );

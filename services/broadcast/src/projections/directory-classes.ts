@@ -2,7 +2,6 @@ import {
   type DirectoryClassDeleted,
   DirectoryClassEvent,
   DirectoryClassSubjects,
-  deadLetterSubject,
   Streams,
 } from '@im/contracts';
 import { type JetStreamHandles, PermanentFailure, type RunningConsumer, runConsumer } from '@im/events';
@@ -12,7 +11,6 @@ import type { Collection, Db } from 'mongodb';
 import { isUnfixable } from './unfixable.js';
 
 export const DIRECTORY_CLASSES_DURABLE = 'broadcast-directory-classes';
-export const DIRECTORY_CLASSES_DEAD_LETTERS = deadLetterSubject(DIRECTORY_CLASSES_DURABLE);
 
 export interface DirectoryClass {
   /**
