@@ -1,3 +1,4 @@
+export { type CommandWatch, watchCommands } from './command-watch.js';
 export { uniqueDbName, withDbName } from './db-name.js';
 export { ProcessStartError, TestkitError } from './errors.js';
 export { buildFerretdb, ferretdbArgs } from './ferretdb.js';
