@@ -2,4 +2,17 @@ export { applyIfNewer } from './apply-if-newer.js';
 export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, type MongoStore, type MongoTimeouts } from './connect.js';
 export { Counters } from './counters.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
+export { KeyLock } from './key-lock.js';
+export {
+  bucketId,
+  DEFAULT_BUCKET_SIZE,
+  headId,
+  KeyedList,
+  type KeyedListOptions,
+  type ListBucket,
+  type ListDoc,
+  type ListHead,
+  type ListPage,
+} from './keyed-list.js';
 export { queryLimit, setQueryLimit } from './query-limit.js';
+export { isFerretdb } from './server-kind.js';

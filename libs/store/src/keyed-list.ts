@@ -1,0 +1,287 @@
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from './duplicate-key.js';
+import { KeyLock } from './key-lock.js';
+import { isFerretdb } from './server-kind.js';
+
+/**
+ * The newest entries of one list, with the list's length: `_id` is the list's key. `items` holds
+ * positions [n - items.length, n), oldest first; the start is a multiple of the bucket size.
+ */
+export interface ListHead<T> {
+  _id: string;
+  n: number;
+  items: T[];
+  /** Ids (idOf) of the last sealed bucket's entries, so the redelivery check reads no bucket. */
+  prev?: (string | number)[];
+}
+
+/** A sealed bucket: positions [k·size, (k+1)·size) of the list `<key>`, `_id` `<key>#<k>`. */
+export interface ListBucket<T> {
+  _id: string;
+  items: T[];
+}
+
+export type ListDoc<T> = ListHead<T> | ListBucket<T>;
+
+export interface ListPage<T> {
+  total: number;
+  items: T[];
+}
+
+export interface KeyedListOptions<T> {
+  /** Entries per sealed bucket, and the most a page may ask for. */
+  bucketSize?: number;
+  /**
+   * An entry's identity: `append` skips an entry whose id is already among the list's newest
+   * positions (the head and the last sealed bucket), so a redelivered write is not listed twice.
+   */
+  idOf?: (entry: T) => string | number;
+  /** maxTimeMS of the reads (queryLimit). */
+  maxTimeMS?: number;
+}
+
+export const DEFAULT_BUCKET_SIZE = 100;
+
+/**
+ * Append-only lists, one per key, stored so that every read and write is a look-up by a string
+ * `_id`: the only shape FerretDB 1.24 serves from an index (docs/ferretdb.md, "Lookups"). A page is
+ * the head plus at most two sealed buckets, however long the list; an append rewrites the head
+ * (at most `bucketSize` entries) and, every `bucketSize` entries, inserts a sealed bucket.
+ *
+ * Writes of one key are serialized in this process. On MongoDB the head's write is also a
+ * compare-and-set on `n`, so copies of a service on other machines cannot lose each other's
+ * entries; FerretDB has no atomic update to build that on, which is why the embedded default runs
+ * one copy of each service.
+ */
+export class KeyedList<T> {
+  readonly docs: Collection<ListDoc<T>>;
+  readonly bucketSize: number;
+  readonly #idOf: ((entry: T) => string | number) | undefined;
+  readonly #read: { maxTimeMS?: number };
+  readonly #locks = new KeyLock();
+  readonly #db: Db;
+
+  constructor(db: Db, collection: string, options: KeyedListOptions<T> = {}) {
+    this.#db = db;
+    this.docs = db.collection<ListDoc<T>>(collection);
+    this.bucketSize = options.bucketSize ?? DEFAULT_BUCKET_SIZE;
+    if (!Number.isInteger(this.bucketSize) || this.bucketSize < 1) throw new Error('bucketSize must be ≥ 1');
+    this.#idOf = options.idOf;
+    this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
+  }
+
+  /** Appends `entries` in order; answers how many were new (the rest were already listed). */
+  append(key: string, entries: readonly T[]): Promise<number> {
+    if (entries.length === 0) return Promise.resolve(0);
+    return this.#locks.run(key, () => this.#append(key, entries));
+  }
+
+  /** Changes the entry at `position` (0 = oldest); false when the list is shorter. */
+  update(key: string, position: number, change: (entry: T) => T): Promise<boolean> {
+    return this.#locks.run(key, () => this.#update(key, position, change));
+  }
+
+  /**
+   * Changes the newest entry that `match`es among the head and the last `buckets` sealed buckets
+   * (a recent entry, such as the push whose event was just sent); false when none matches there.
+   */
+  updateNewest(
+    key: string,
+    match: (entry: T) => boolean,
+    change: (entry: T) => T,
+    buckets = 1,
+  ): Promise<boolean> {
+    return this.#locks.run(key, async () => {
+      const head = await this.#head(key);
+      if (!head) return false;
+      const i = head.items.findLastIndex(match);
+      if (i >= 0) return this.#update(key, head.n - head.items.length + i, change);
+      const headStart = head.n - head.items.length;
+      for (
+        let k = headStart / this.bucketSize - 1;
+        k >= 0 && k >= headStart / this.bucketSize - buckets;
+        k--
+      ) {
+        const bucket = await this.#bucket(key, k);
+        const j = bucket?.items.findLastIndex(match) ?? -1;
+        if (j >= 0) return this.#update(key, k * this.bucketSize + j, change);
+      }
+      return false;
+    });
+  }
+
+  async count(key: string): Promise<number> {
+    return (await this.#head(key))?.n ?? 0;
+  }
+
+  /** `limit` entries from the newest, after skipping `skip`; newest first. */
+  async newestFirst(key: string, skip: number, limit: number): Promise<ListPage<T>> {
+    const size = this.#checkLimit(limit);
+    const head = await this.#head(key);
+    if (!head) return { total: 0, items: [] };
+    const to = head.n - skip; // exclusive
+    const from = Math.max(0, to - size);
+    return { total: head.n, items: (await this.#range(key, head, from, to)).reverse() };
+  }
+
+  /** `limit` entries from the oldest, after skipping `skip`; oldest first. */
+  async oldestFirst(key: string, skip: number, limit: number): Promise<ListPage<T>> {
+    const size = this.#checkLimit(limit);
+    const head = await this.#head(key);
+    if (!head) return { total: 0, items: [] };
+    const from = skip;
+    const to = Math.min(head.n, from + size);
+    return { total: head.n, items: await this.#range(key, head, from, to) };
+  }
+
+  /** The entry at `position` (0 = oldest), or undefined. */
+  async at(key: string, position: number): Promise<T | undefined> {
+    const head = await this.#head(key);
+    if (!head || position < 0 || position >= head.n) return undefined;
+    return (await this.#range(key, head, position, position + 1))[0];
+  }
+
+  #checkLimit(limit: number): number {
+    if (limit > this.bucketSize) throw new Error(`a page holds at most ${this.bucketSize} entries`);
+    return Math.max(0, limit);
+  }
+
+  #head(key: string): Promise<ListHead<T> | null> {
+    return this.docs.findOne({ _id: headId(key) }, this.#read) as Promise<ListHead<T> | null>;
+  }
+
+  #bucket(key: string, k: number): Promise<ListBucket<T> | null> {
+    return this.docs.findOne({ _id: bucketId(key, k) }, this.#read);
+  }
+
+  /** Positions [from, to), oldest first: the head's part from the head, the rest from ≤ 2 buckets. */
+  async #range(key: string, head: ListHead<T>, from: number, to: number): Promise<T[]> {
+    if (to <= from) return [];
+    const headStart = head.n - head.items.length;
+    const out: T[] = [];
+    const size = this.bucketSize;
+    const sealedTo = Math.min(to, headStart);
+    if (from < sealedTo) {
+      const first = Math.floor(from / size);
+      const last = Math.floor((sealedTo - 1) / size);
+      const ks = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+      const buckets = await Promise.all(ks.map((k) => this.#bucket(key, k)));
+      ks.forEach((k, i) => {
+        const items = buckets[i]?.items ?? [];
+        const lo = Math.max(from, k * size) - k * size;
+        const hi = Math.min(sealedTo, (k + 1) * size) - k * size;
+        out.push(...items.slice(lo, hi));
+      });
+    }
+    if (to > headStart) out.push(...head.items.slice(Math.max(from, headStart) - headStart, to - headStart));
+    return out;
+  }
+
+  /**
+   * A head write never seals its own new entries: a full head is sealed as it is by the next
+   * append, so every writer that read that head seals the same bucket, and a lost
+   * compare-and-set leaves nothing behind that differs from what the winner wrote.
+   */
+  async #append(key: string, entries: readonly T[]): Promise<number> {
+    const cas = !(await isFerretdb(this.#db));
+    let remaining = [...entries];
+    let added = 0;
+    for (let attempt = 1; remaining.length > 0; attempt++) {
+      const head = (await this.#head(key)) ?? { _id: headId(key), n: 0, items: [] };
+      if (this.#idOf) {
+        const known = await this.#recentIds(key, head);
+        remaining = remaining.filter((e) => !known.has(this.#idOf!(e)));
+        if (remaining.length === 0) break;
+      }
+      let items = head.items;
+      let prev = head.prev;
+      if (items.length >= this.bucketSize) {
+        await this.#seal(key, (head.n - items.length) / this.bucketSize, items);
+        prev = this.#idOf ? items.map(this.#idOf) : undefined;
+        items = [];
+      }
+      const take = remaining.slice(0, this.bucketSize - items.length);
+      const next: ListHead<T> = { _id: headId(key), n: head.n + take.length, items: [...items, ...take] };
+      if (prev) next.prev = prev;
+      if (await this.#writeHead(head.n, next, cas)) {
+        remaining = remaining.slice(take.length);
+        added += take.length;
+      } else if (attempt >= 50) {
+        throw new Error(`list ${key}: the head kept changing under this write`);
+      }
+    }
+    return added;
+  }
+
+  async #update(key: string, position: number, change: (entry: T) => T): Promise<boolean> {
+    const cas = !(await isFerretdb(this.#db));
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.#head(key);
+      if (!head || position < 0 || position >= head.n) return false;
+      const headStart = head.n - head.items.length;
+      if (position < headStart) {
+        // Sealed buckets are changed only here, under the key's lock.
+        const k = Math.floor(position / this.bucketSize);
+        const bucket = await this.#bucket(key, k);
+        if (!bucket) return false;
+        const items = [...bucket.items];
+        const i = position - k * this.bucketSize;
+        items[i] = change(items[i] as T);
+        await this.docs.updateOne({ _id: bucket._id }, { $set: { items } });
+        return true;
+      }
+      const items = [...head.items];
+      const i = position - headStart;
+      items[i] = change(items[i] as T);
+      if (await this.#writeHead(head.n, { ...head, items }, cas)) return true;
+      if (attempt >= 20) throw new Error(`list ${key}: the head kept changing under this write`);
+    }
+  }
+
+  /** Ids of the head's entries and of the last sealed bucket's, for the redelivery check. */
+  async #recentIds(key: string, head: ListHead<T>): Promise<Set<string | number>> {
+    const ids = new Set<string | number>();
+    if (!this.#idOf) return ids;
+    for (const e of head.items) ids.add(this.#idOf(e));
+    const headStart = head.n - head.items.length;
+    if (head.prev) {
+      for (const id of head.prev) ids.add(id);
+    } else if (headStart > 0) {
+      const last = await this.#bucket(key, headStart / this.bucketSize - 1);
+      for (const e of last?.items ?? []) ids.add(this.#idOf(e));
+    }
+    return ids;
+  }
+
+  /** Inserts a sealed bucket; already there means an earlier attempt sealed it with the same entries. */
+  async #seal(key: string, k: number, items: T[]): Promise<void> {
+    try {
+      await this.docs.insertOne({ _id: bucketId(key, k), items });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /** Writes the head; false when (compare-and-set) another writer moved it from `n` first. */
+  async #writeHead(n: number, head: ListHead<T>, cas: boolean): Promise<boolean> {
+    if (!cas) {
+      await this.docs.replaceOne({ _id: head._id }, head, { upsert: true });
+      return true;
+    }
+    try {
+      const result = await this.docs.replaceOne({ _id: head._id, n }, head, { upsert: n === 0 });
+      return result.matchedCount + result.upsertedCount > 0;
+    } catch (error) {
+      // Two first writes raced: the other created the head.
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+}
+
+/**
+ * A list's keys become `_id`s through encodeURIComponent, which leaves no `#`: the key `a#1` and
+ * bucket 1 of the key `a` can never share an `_id`.
+ */
+export const headId = (key: string): string => encodeURIComponent(key);
+export const bucketId = (key: string, k: number): string => `${headId(key)}#${k}`;
