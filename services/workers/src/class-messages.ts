@@ -24,9 +24,9 @@ export type FanoutSettings = Pick<
 };
 
 /**
- * Writes one delivery per student of a class message, chunk by chunk. A crash at any point leaves
- * the message unacked: it comes back (to this copy or another) and the unique index turns the
- * deliveries already written into no-ops.
+ * Writes one delivery per student of a class message, chunk by chunk, in roster order. A crash at
+ * any point leaves the message unacked: it comes back (to this copy or another) and what the
+ * earlier attempt wrote is skipped (Deliveries.writeChunk).
  */
 export async function fanOut(
   deliveries: Deliveries,
@@ -43,7 +43,7 @@ export async function fanOut(
       meta.working();
       if (settings.chunkPauseMs > 0) await sleep(settings.chunkPauseMs);
     }
-    const outcome = await deliveries.insertChunk(event, uids.slice(start, start + settings.chunkSize));
+    const outcome = await deliveries.writeChunk(event, uids.slice(start, start + settings.chunkSize), start);
     inserted += outcome.inserted;
     duplicates += outcome.duplicates;
   }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
 import { AppError, BroadcastSubjects, DirectoryClassSubjects, encodeCaller, Streams } from '@im/contracts';
-import { EventPublisher, ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
+import { EventPublisher, ensureDirectoryStream, type JetStreamHandles, openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import {
   type ChildHandle,
@@ -15,9 +15,10 @@ import {
   uniqueDbName,
   withDbName,
 } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type Db, type Document, MongoClient } from 'mongodb';
 import { expect } from 'vitest';
 import { CLASS_MESSAGES_DURABLE } from '../src/class-messages.js';
+import { Deliveries } from '../src/repositories/deliveries.js';
 
 /**
  * Crash tests run the broadcast service and the workers as real processes (through tsx, from
@@ -53,7 +54,8 @@ export async function startWorld(): Promise<CrashWorld> {
   await client.connect();
   const nc = await connectBus({ servers: nats.url, name: 'crash-test', log });
   const jet = await openJetStream(nc);
-  await ensureStream(jet.jsm, Streams.directory);
+  // The directory's side: it owns DIRECTORY, which no service of ours creates.
+  await ensureDirectoryStream(jet.jsm);
   const requests = new RequestClient(nc, { timeoutMs: 8_000, caller: SERVICE_CALLER });
   const processes: ChildHandle[] = [];
   return {
@@ -210,5 +212,22 @@ export async function expectAllDeliveredOnce(world: CrashWorld, timeoutMs = 90_0
     // Sorted lists equal: every recipient once, nobody twice, nobody else.
     expect(got).toEqual([...(record.student_uids as string[])].sort());
   }
+  await expectInboxesHoldOnce(world, records);
   return records;
+}
+
+/** Each recipient's inbox lists each of its pushes exactly once, and nothing else. */
+async function expectInboxesHoldOnce(world: CrashWorld, records: Document[]) {
+  const expected = new Map<string, number[]>();
+  for (const record of records) {
+    for (const uid of record.student_uids as string[]) {
+      expected.set(uid, [...(expected.get(uid) ?? []), record.id as number]);
+    }
+  }
+  const deliveries = new Deliveries(world.workersDb);
+  for (const [uid, pushIds] of expected) {
+    const page = await deliveries.pageForStudent(uid, 0, 100);
+    expect(page.total).toBe(pushIds.length);
+    expect(page.items.map((e) => e.push_id).sort((a, b) => a - b)).toEqual(pushIds.sort((a, b) => a - b));
+  }
 }

@@ -1,6 +1,6 @@
 import { closeBus, connectBus, type NatsConnection } from '@im/bus';
 import { ClassEventSubjects, type ClassMessageEvent, DeadLetterHeaders, Streams } from '@im/contracts';
-import { EventPublisher, type JetStreamHandles, openJetStream } from '@im/events';
+import { EventPublisher, ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import { connectMongo, type MongoStore } from '@im/store';
 import {
@@ -30,6 +30,9 @@ beforeAll(async () => {
   [nats, mongo] = await Promise.all([startNats(), startMongo()]);
   store = await connectMongo(mongo.url, 'workers-test', uniqueDbName('workers'));
   nc = await connectBus({ servers: nats.url, name: 'workers-test', log });
+  jet = await openJetStream(nc);
+  // The broadcast service's part (the workers only read IM_CLASS_EVENTS): this test publishes.
+  await ensureStream(jet.jsm, Streams.classEvents);
   workers = await startWorkers({
     nc,
     db: store.db,
@@ -39,7 +42,6 @@ beforeAll(async () => {
       backoffMs: [100],
     },
   });
-  jet = await openJetStream(nc);
 });
 afterAll(async () => {
   await workers?.stop();
@@ -99,11 +101,13 @@ describe('class-message fan-out', () => {
   it('writes nothing twice when the same push arrives again or was half written', async () => {
     const students = uids('b', 230);
     // Half written by an attempt that crashed: those are refused by the unique index, the rest go in.
-    await deliveries().insertMany(
-      students
-        .filter((_, i) => i % 2 === 0)
-        .map((student_uid) => ({ push_id: 2, student_uid, partial: true })),
-    );
+    await store.db
+      .collection<{ _id: string }>('deliveries')
+      .insertMany(
+        students
+          .filter((_, i) => i % 2 === 0)
+          .map((student_uid) => ({ _id: `2:${student_uid}`, push_id: 2, student_uid, partial: true })),
+      );
     await publish('e-2', classMessage(2, students));
     await exactlyOnce(2, students);
     // The same event under another msgID (the stream keeps it): a redelivery in all but name.

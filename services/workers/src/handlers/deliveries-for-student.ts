@@ -20,13 +20,10 @@ export const deliveriesForStudentEndpoint = (deliveries: Deliveries) =>
     handle: async ({ student_uid, page, per_page }, { caller }): Promise<DeliveriesForStudentReply> => {
       assertServiceCaller(caller);
       const { skip, limit } = pageWindow(page, per_page);
-      const [total, docs] = await Promise.all([
-        deliveries.countForStudent(student_uid),
-        deliveries.listForStudent(student_uid, skip, limit),
-      ]);
+      const found = await deliveries.pageForStudent(student_uid, skip, limit);
       return {
-        total_count: total,
-        data: docs.map((d) => ({
+        total_count: found.total,
+        data: found.items.map((d) => ({
           push_id: d.push_id,
           class_id: d.class_id,
           organization_id: d.organization_id,

@@ -1,12 +1,16 @@
 import type { ClassMessageEvent } from '@im/contracts';
-import { isDuplicateKeyError, queryLimit } from '@im/store';
+import { isDuplicateKeyError, KeyedList, type ListPage, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
+import { PushProgress } from './push-progress.js';
 
 /**
- * One student's copy of one push, as stored. Only the workers read or write this shape: other
- * services ask over NATS (`DeliverySubjects`), so the document can change without them.
+ * One student's copy of one push, as stored: `_id` is `<push_id>:<student_uid>` (client ids have
+ * no `:`), so the insert itself refuses a second copy and a push's recipients are looked up by
+ * `_id`. Only the workers read or write this shape: other services ask over NATS
+ * (`DeliverySubjects`), so the document can change without them.
  */
 export interface Delivery {
+  _id: string;
   push_id: number;
   class_id: number;
   organization_id: number;
@@ -16,104 +20,131 @@ export interface Delivery {
   delivered_at: Date;
 }
 
+/** An entry of a student's inbox: what a notification shows. */
+export interface InboxEntry {
+  push_id: number;
+  class_id: number;
+  organization_id: number;
+  message: string;
+  pushed_at: Date;
+  delivered_at: Date;
+}
+
 export interface ChunkOutcome {
   inserted: number;
-  /** Refused by the unique index: written by an earlier attempt, so already done. */
+  /** Already written by an earlier attempt, so already done. */
   duplicates: number;
 }
 
+export const deliveryId = (pushId: number, studentUid: string): string => `${pushId}:${studentUid}`;
+
+/** Inbox heads written at once by one chunk: FerretDB has one writer per database anyway. */
+const INBOX_WRITERS = 8;
+
 /**
- * `deliveries`, owned by the workers. The unique index on (push_id, student_uid) makes a
- * redelivered message harmless: every chunk is inserted unordered, so the index refuses the
- * deliveries already written and the rest go in. How far a push has got is counted from these
- * records, never kept in a counter (many writers would race on it).
+ * The workers' deliveries, kept for the reads they answer, each a look-up by `_id`
+ * (docs/ferretdb.md, "Lookups"):
+ * - `inbox`: each student's notifications, newest last, a KeyedList keyed by the student;
+ * - `deliveries`: one record per (push, student), for a push's recipients and the once-only rule;
+ * - `push_progress`: how many of a push's recipients are written (PushProgress).
+ * A chunk is written in that order, so a crash at any point leaves what the retried chunk
+ * completes: the inbox skips a push it already lists, the insert refuses records already there.
  */
 export class Deliveries {
   readonly docs: Collection<Delivery>;
+  readonly inbox: KeyedList<InboxEntry>;
+  readonly progress: PushProgress;
   /** maxTimeMS of the reads that answer requests (queryLimit). */
   readonly #limit: { maxTimeMS: number };
 
   constructor(db: Db) {
-    this.docs = db.collection<Delivery>('deliveries');
     this.#limit = queryLimit(db);
+    this.docs = db.collection<Delivery>('deliveries');
+    this.inbox = new KeyedList<InboxEntry>(db, 'inbox', { idOf: (e) => e.push_id, ...this.#limit });
+    this.progress = new PushProgress(db, this.#limit);
   }
 
-  async ensureIndexes(): Promise<void> {
-    // The fan-out's guard, and what serves a push's counts and its recipients' delivery times.
-    await this.docs.createIndex({ push_id: 1, student_uid: 1 }, { unique: true });
-    // A student's deliveries, newest first (im.deliveries.for_student).
-    await this.docs.createIndex({ student_uid: 1, pushed_at: -1 });
-  }
+  /** Every read and write goes by `_id`: no index to create. */
+  async ensureIndexes(): Promise<void> {}
 
-  async insertChunk(event: ClassMessageEvent, studentUids: readonly string[]): Promise<ChunkOutcome> {
+  /**
+   * Writes the deliveries of `studentUids`, the roster's students from position `start` on, and
+   * then records that the roster is written up to the chunk's end.
+   */
+  async writeChunk(
+    event: ClassMessageEvent,
+    studentUids: readonly string[],
+    start: number,
+  ): Promise<ChunkOutcome> {
     const pushedAt = new Date(event.pushed_at);
     const deliveredAt = new Date();
-    const docs: Delivery[] = studentUids.map((student_uid) => ({
+    const uids = [...new Set(studentUids)];
+    const entry: InboxEntry = {
       push_id: event.push_id,
       class_id: event.class_id,
       organization_id: event.organization_id,
-      student_uid,
       message: event.message,
       pushed_at: pushedAt,
       delivered_at: deliveredAt,
+    };
+    await eachLimited(uids, INBOX_WRITERS, (uid) => this.inbox.append(uid, [entry]));
+    const docs: Delivery[] = uids.map((student_uid) => ({
+      _id: deliveryId(event.push_id, student_uid),
+      student_uid,
+      ...entry,
     }));
+    let outcome: ChunkOutcome = { inserted: docs.length, duplicates: 0 };
     try {
-      const result = await this.docs.insertMany(docs, { ordered: false });
-      return { inserted: result.insertedCount, duplicates: 0 };
+      await this.docs.insertMany(docs, { ordered: false });
     } catch (error) {
       // Anything but "already there" (the server down, a bad document) fails the attempt.
       if (!isDuplicateKeyError(error)) throw error;
       const duplicates = (error as { writeErrors?: unknown[] }).writeErrors?.length ?? 1;
-      return { inserted: docs.length - duplicates, duplicates };
+      outcome = { inserted: docs.length - duplicates, duplicates };
     }
+    await this.progress.advance(event.push_id, start + studentUids.length, event.student_uids.length);
+    return outcome;
   }
 
-  /** A student's deliveries, newest push first. */
-  listForStudent(studentUid: string, skip: number, limit: number): Promise<Delivery[]> {
-    return this.docs
-      .find({ student_uid: studentUid }, this.#limit)
-      .sort({ pushed_at: -1, push_id: -1 })
-      .skip(skip)
-      .limit(limit)
-      .toArray();
+  /** A page of a student's deliveries, newest first, with how many there are: ≤ 3 look-ups. */
+  pageForStudent(studentUid: string, skip: number, limit: number): Promise<ListPage<InboxEntry>> {
+    return this.inbox.newestFirst(studentUid, skip, limit);
   }
 
   countForStudent(studentUid: string): Promise<number> {
-    return this.docs.countDocuments({ student_uid: studentUid }, this.#limit);
+    return this.inbox.count(studentUid);
   }
 
-  /**
-   * Deliveries written so far for each push, in one pass: FerretDB scans the collection for any
-   * filter but a string `_id` (docs/ferretdb.md, "Lookups"), so one aggregation beats a
-   * count per push; MongoDB uses the (push_id, student_uid) index.
-   */
-  async countForPushes(pushIds: readonly number[]): Promise<Map<number, number>> {
-    const counts = new Map<number, number>(pushIds.map((id) => [id, 0]));
-    if (pushIds.length === 0) return counts;
-    const rows = await this.docs
-      .aggregate<{ _id: number; n: number }>(
-        [
-          { $match: { push_id: { $in: [...counts.keys()] } } },
-          { $group: { _id: '$push_id', n: { $sum: 1 } } },
-        ],
-        this.#limit,
-      )
-      .toArray();
-    for (const row of rows) counts.set(row._id, row.n);
-    return counts;
+  /** Deliveries written so far for each push (PushProgress). */
+  countForPushes(pushIds: readonly number[]): Promise<Map<number, number>> {
+    return this.progress.counts(pushIds);
   }
 
-  /** When each of `studentUids` got its copy of a push; absent: not yet. Served by (push_id, student_uid). */
+  /** When each of `studentUids` got its copy of a push; absent: not yet. One look-up each. */
   async deliveredAt(pushId: number, studentUids: readonly string[]): Promise<Map<string, Date>> {
     const at = new Map<string, Date>();
-    if (studentUids.length === 0) return at;
-    const rows = await this.docs
-      .find(
-        { push_id: pushId, student_uid: { $in: [...new Set(studentUids)] } },
-        { ...this.#limit, projection: { _id: 0, student_uid: 1, delivered_at: 1 } },
-      )
-      .toArray();
-    for (const row of rows) at.set(row.student_uid, row.delivered_at);
+    const uids = [...new Set(studentUids)];
+    const rows = await Promise.all(
+      uids.map((uid) =>
+        this.docs.findOne(
+          { _id: deliveryId(pushId, uid) },
+          { ...this.#limit, projection: { _id: 0, delivered_at: 1 } },
+        ),
+      ),
+    );
+    uids.forEach((uid, i) => {
+      const row = rows[i];
+      if (row) at.set(uid, row.delivered_at);
+    });
     return at;
   }
+}
+
+/** Runs `task` for every item, at most `limit` at a time; the first failure fails the whole. */
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++] as T);
+  });
+  await Promise.all(lanes);
 }
