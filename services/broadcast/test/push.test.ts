@@ -201,6 +201,48 @@ describe('outbox relay', () => {
     // A second relay pass (another copy, a retry) finds nothing to do.
     expect(await h.broadcast.relay.runOnce(0)).toBe(0);
   });
+
+  it('lists a push a crash left unlisted, and marks it sent in its class list', async () => {
+    await knownClass(304, 3);
+    const pushes = h.broadcast.pushes;
+    const record = await pushes.record({
+      class_id: 304,
+      organization_id: 1,
+      day: '2024-08-03',
+      pushed_at: new Date('2024-08-03T01:00:00.000Z'),
+      message: 'half done',
+      student_uids: students('c304', 3),
+      recipient_count: 3,
+      eventId: 'relay-unlisted-event',
+    });
+    expect((await pushes.listByClass(304, 0, 10)).items).toMatchObject([
+      { id: record.id, event_sent: false },
+    ]);
+    // As if the process had died between the record's insert and the list's append.
+    await pushes.byClass.docs.deleteMany({});
+    expect(await h.broadcast.relay.runOnce(0)).toBe(1);
+    const listed = await pushes.listByClass(304, 0, 10);
+    expect(listed).toMatchObject({
+      total: 1,
+      items: [{ id: record.id, day: '2024-08-03', event_sent: true }],
+    });
+    expect(await delivered(h, record.id, 3)).toBe(true);
+  });
+
+  it('drops a marker whose push record never came, once it is old', async () => {
+    const pending = h.broadcast.pushes.pending;
+    await pending.add({ _id: 'orphan-young', push_id: 999_001, class_id: 1, created_at: new Date() });
+    await pending.add({
+      _id: 'orphan-old',
+      push_id: 999_002,
+      class_id: 1,
+      created_at: new Date(Date.now() - 120_000),
+    });
+    expect(await h.broadcast.relay.runOnce(0)).toBe(0);
+    expect(await pending.find('orphan-old')).toBeNull();
+    expect(await pending.find('orphan-young')).not.toBeNull();
+    await pending.remove('orphan-young');
+  });
 });
 
 describe('outbox relay with an event that cannot be published', () => {

@@ -35,17 +35,14 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
       if (!cls) throw notFound(`class_id: class ${class_id}`);
       assertMayUseClass(caller, class_id, cls.organization_id, 'reading its pushes');
       const { skip, limit } = pageWindow(page, per_page);
-      const [total, records] = await Promise.all([
-        pushes.countByClass(class_id),
-        pushes.listByClass(class_id, skip, limit),
-      ]);
+      const { total, items } = await pushes.listByClass(class_id, skip, limit);
       const delivered = await deliveries.countsForPushes(
-        records.map((r) => r.id),
+        items.map((r) => r.id),
         requestId,
       );
       return {
         total_count: total,
-        data: records.map((r) => ({
+        data: items.map((r) => ({
           push_history_record_id: r.id,
           class_id: r.class_id,
           organization_id: r.organization_id,
@@ -54,7 +51,7 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
           message: r.message,
           recipient_count: r.recipient_count,
           delivered_count: delivered.get(r.id) ?? 0,
-          event_sent: r.event.sent,
+          event_sent: r.event_sent,
         })),
       };
     },

@@ -1,19 +1,11 @@
 import { AppError, ClassEventSubjects, ErrorCode } from '@im/contracts';
-import {
-  dueFilter,
-  dueOrder,
-  failureUpdate,
-  freshRelayFields,
-  parkedFilter,
-  type RelayFailure,
-  relayIndexKeys,
-  retryParkedUpdate,
-} from '@im/events';
-import { Counters, isDuplicateKeyError, queryLimit } from '@im/store';
+import { failureUpdate, freshRelayFields, type RelayFailure, retryParkedUpdate } from '@im/events';
+import { Counters, isDuplicateKeyError, KeyedList, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
+import { type PendingMarker, PushPending } from './push-pending.js';
 
 /**
- * The pending class-message event, written inside the push record by the same insert. The
+ * The class-message event of a push, written inside the push record by the same insert. The
  * relay's fields (libs/events, outbox-fields.ts) are absent on records older than them.
  */
 export interface PushEvent {
@@ -33,12 +25,9 @@ export interface PushEvent {
 }
 
 export interface PushRecord {
-  /**
-   * The event id, so that marking the event sent scans no pushes on FerretDB either
-   * (docs/ferretdb.md, "Lookups").
-   */
+  /** String(id): every look-up of a record is by `_id` (docs/ferretdb.md, "Lookups"). */
   _id: string;
-  /** push_history_record_id: from the `push_history` counter, guarded by a unique index. */
+  /** push_history_record_id: from the `push_history` counter; the `_id` refuses one given twice. */
   id: number;
   class_id: number;
   organization_id: number;
@@ -54,23 +43,50 @@ export interface PushRecord {
 
 export type NewPush = Omit<PushRecord, '_id' | 'id' | 'event'> & { eventId: string };
 
-/** A push without its recipients: what lists read (a roster can be hundreds of kilobytes). */
-export type PushSummary = Omit<PushRecord, 'student_uids'>;
+/** A push as a class's list shows it: what the pushes page answers, without recipients. */
+export interface PushSummary {
+  id: number;
+  class_id: number;
+  organization_id: number;
+  day: string;
+  pushed_at: Date;
+  message: string;
+  recipient_count: number;
+  event_sent: boolean;
+}
 
 const WITHOUT_RECIPIENTS = { projection: { student_uids: 0 } } as const;
-
 const COUNTER = 'push_history';
+/** A marker whose push record never came (the insert failed, or the process died before it). */
+const ORPHAN_AGE_MS = 60_000;
 
 /** One push per (class, day); the 409 of the API. */
 export const alreadyPushed = (classId: number, day: string) =>
   new AppError(ErrorCode.ClassAlreadyPushed, `class_id: class ${classId} was already pushed on ${day}`);
 
+const summaryOf = (r: Omit<PushRecord, 'student_uids'>): PushSummary => ({
+  id: r.id,
+  class_id: r.class_id,
+  organization_id: r.organization_id,
+  day: r.day,
+  pushed_at: r.pushed_at,
+  message: r.message,
+  recipient_count: r.recipient_count,
+  event_sent: r.event.sent,
+});
+
 /**
- * `push_history`: written once per push by a single insert that also carries the pending event
- * (the outbox shape for records written once), then only `event.sent` changes.
+ * The broadcast service's pushes, each read by `_id`:
+ * - `push_history`: one record per push, written once with its pending event;
+ * - `class_pushes`: each class's pushes in order (KeyedList), what the pushes page reads;
+ * - `push_pending`: markers of the events not sent yet, what the relay reads (PushPending).
+ * A push writes the marker, the record, the list entry, in that order; the relay completes what a
+ * crash left half done (an entry missing from the list is added before the event is marked sent).
  */
 export class PushHistory {
   readonly docs: Collection<PushRecord>;
+  readonly byClass: KeyedList<PushSummary>;
+  readonly pending: PushPending;
   readonly #counters: Counters;
   /** maxTimeMS of the reads that answer requests (queryLimit). */
   readonly #limit: { maxTimeMS: number };
@@ -79,134 +95,155 @@ export class PushHistory {
     this.docs = db.collection<PushRecord>('push_history');
     this.#limit = queryLimit(db);
     this.#counters = new Counters(db);
+    this.byClass = new KeyedList<PushSummary>(db, 'class_pushes', { idOf: (p) => p.id, ...this.#limit });
+    this.pending = new PushPending(db);
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.docs.createIndex({ id: 1 }, { unique: true });
+    // The once-a-day rule, enforced by the insert (SQLite keeps unique indexes on FerretDB too).
     await this.docs.createIndex({ class_id: 1, day: 1 }, { unique: true });
-    await this.docs.createIndex({ 'event.sent': 1, 'event.created_at': 1 });
-    // The relay's: due events only (see dueFilter).
-    await this.docs.createIndex(relayIndexKeys('event.'));
   }
 
   /**
-   * Inserts the push with a fresh id. Two unique indexes can refuse it: `id` (an id handed out
-   * twice; retried with a new one) and (class_id, day) (the 409). MongoDB names the index in the
-   * error's keyPattern; FerretDB 1.24 names neither index nor key, so when the error does not say,
-   * a look-up decides: a push of this class on this day exists → 409, otherwise it was the id.
+   * Records the push with a fresh id and lists it. Two unique keys can refuse the insert: `_id`
+   * (an id handed out twice; retried with a new one) and (class_id, day) (the 409). MongoDB names
+   * the index in the error's keyPattern; FerretDB 1.24 does not (docs/ferretdb.md, "Errors"), so a
+   * look-up of the id decides: taken → it was the id, otherwise it was the day.
    */
   async record(push: NewPush): Promise<PushRecord> {
     const { eventId, ...fields } = push;
-    let record: PushRecord | undefined;
     for (let round = 1; ; round++) {
+      const id = await this.#counters.next(COUNTER);
+      const marker: PendingMarker = {
+        _id: eventId,
+        push_id: id,
+        class_id: push.class_id,
+        created_at: new Date(),
+      };
+      await this.pending.add(marker);
+      const record: PushRecord = {
+        _id: String(id),
+        id,
+        ...fields,
+        event: { id: eventId, subject: ClassEventSubjects.message, ...freshRelayFields(marker.created_at) },
+      };
       try {
-        await this.#counters.insertWithNewId(
-          this.docs,
-          COUNTER,
-          (id) => {
-            record = {
-              _id: eventId,
-              id,
-              ...fields,
-              event: { id: eventId, subject: ClassEventSubjects.message, ...freshRelayFields(new Date()) },
-            };
-            return record;
-          },
-          (error) => keyPatternOf(error)?.id !== undefined,
-        );
-        return record!;
+        await this.docs.insertOne(record);
       } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
         const pattern = keyPatternOf(error);
-        if (pattern?.class_id !== undefined) throw alreadyPushed(push.class_id, push.day);
-        if (pattern !== undefined || !isDuplicateKeyError(error)) throw error;
-        const existing = await this.docs.findOne(
-          { class_id: push.class_id, day: push.day },
-          { projection: { _id: 1 } },
-        );
-        if (existing) throw alreadyPushed(push.class_id, push.day);
-        if (round >= 20) throw error;
+        const idTaken =
+          pattern !== undefined
+            ? pattern._id !== undefined
+            : (await this.docs.findOne({ _id: String(id) }, { projection: { _id: 1 } })) !== null;
+        if (idTaken && round < 20) continue;
+        await this.pending.remove(eventId);
+        if (idTaken) throw error;
+        throw alreadyPushed(push.class_id, push.day);
       }
+      await this.byClass.append(String(push.class_id), [summaryOf(record)]);
+      return record;
     }
   }
 
+  /** The event is out: the record and its list entry say so, and the marker goes. */
   async markSent(eventId: string): Promise<void> {
-    await this.docs.updateOne(
-      { _id: eventId },
-      { $set: { 'event.sent': true, 'event.sent_at': new Date() } },
-    );
+    const marker = await this.pending.find(eventId);
+    if (!marker) return;
+    const _id = String(marker.push_id);
+    await this.docs.updateOne({ _id }, { $set: { 'event.sent': true, 'event.sent_at': new Date() } });
+    const key = String(marker.class_id);
+    const sent = (p: PushSummary) => ({ ...p, event_sent: true });
+    if (!(await this.byClass.updateNewest(key, (p) => p.id === marker.push_id, sent))) {
+      // Listed never (the process died between record and list) or too long ago to look for.
+      const record = await this.findById(marker.push_id);
+      if (record) await this.byClass.append(key, [summaryOf(record)]);
+    }
+    await this.pending.remove(eventId);
   }
 
-  /** Records whose event is due for the relay (see dueFilter), next due first. */
-  findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PushRecord[]> {
-    return this.docs
-      .find(dueFilter('event.', olderThan, now))
-      .sort(dueOrder('event.'))
-      .limit(limit)
-      .toArray();
+  /**
+   * Records whose event is due for the relay, next due first: pending, not parked, due by `now`,
+   * inserted before `olderThan` (younger ones are still the request's to publish). Markers whose
+   * record never came are dropped once old: their push was never answered 201.
+   */
+  async findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PushRecord[]> {
+    const due: PushRecord[] = [];
+    for (const marker of await this.pending.all()) {
+      const record = await this.docs.findOne({ _id: String(marker.push_id) });
+      if (!record || record.event.id !== marker._id) {
+        if (now.getTime() - marker.created_at.getTime() > ORPHAN_AGE_MS)
+          await this.pending.remove(marker._id);
+        continue;
+      }
+      if (record.event.sent) {
+        await this.markSent(marker._id); // sent, but the process died before the marker went
+        continue;
+      }
+      const e = record.event;
+      if (e.parked || (e.retry_at && e.retry_at > now) || e.created_at >= olderThan) continue;
+      due.push(record);
+    }
+    const dueAt = (r: PushRecord) => (r.event.retry_at ?? r.event.created_at).getTime();
+    return due.sort((a, b) => dueAt(a) - dueAt(b)).slice(0, limit);
   }
 
   async recordFailure(eventId: string, failure: RelayFailure): Promise<void> {
-    await this.docs.updateOne({ _id: eventId, 'event.sent': false }, failureUpdate('event.', failure));
+    const record = await this.#pendingRecord(eventId);
+    if (record && !record.event.sent)
+      await this.docs.updateOne({ _id: record._id }, failureUpdate('event.', failure));
   }
 
   /** Pending events, parked ones included. */
   countPending(): Promise<number> {
-    return this.docs.countDocuments({ 'event.sent': false });
+    return this.pending.count();
   }
 
-  countParked(): Promise<number> {
-    return this.docs.countDocuments(parkedFilter('event.'));
+  async countParked(): Promise<number> {
+    return (await this.#parked()).length;
   }
 
   /** Makes every parked event due again with a fresh count (the mongosh update of docs/broadcast.md). */
   async retryParked(): Promise<number> {
-    return (await this.docs.updateMany(parkedFilter('event.'), retryParkedUpdate('event.'))).modifiedCount;
+    const parked = await this.#parked();
+    for (const record of parked) await this.docs.updateOne({ _id: record._id }, retryParkedUpdate('event.'));
+    return parked.length;
   }
 
-  /** A class's pushes, newest day first (one per day, so this is time order), without recipients. */
-  listByClass(classId: number, skip: number, limit: number): Promise<PushSummary[]> {
-    return this.docs
-      .find({ class_id: classId }, { ...this.#limit, ...WITHOUT_RECIPIENTS })
-      .sort({ day: -1 })
-      .skip(skip)
-      .limit(limit)
-      .toArray();
+  /** A class's pushes, newest first (one per day, so this is time order), with their total. */
+  listByClass(classId: number, skip: number, limit: number) {
+    return this.byClass.newestFirst(String(classId), skip, limit);
   }
 
   /** One push, without its recipients. */
-  findById(pushId: number): Promise<PushSummary | null> {
-    return this.docs.findOne({ id: pushId }, WITHOUT_RECIPIENTS);
+  findById(pushId: number): Promise<Omit<PushRecord, 'student_uids'> | null> {
+    return this.docs.findOne({ _id: String(pushId) }, { ...this.#limit, ...WITHOUT_RECIPIENTS });
   }
 
-  /**
-   * A page of a push's recipients, in the order of the roster. The array is unwound and cut on
-   * the server: only the page crosses the wire (FerretDB 1.24 has no `$slice` projection). `_id`
-   * stays in the `$project`: FerretDB 1.24 drops the connection when `$unwind` follows one without it.
-   */
+  /** A page of a push's recipients, in the order of the roster. */
   async recipientsPage(pushId: number, skip: number, limit: number): Promise<string[]> {
-    const rows = await this.docs
-      .aggregate<{ student_uids: string }>(
-        [
-          { $match: { id: pushId } },
-          { $project: { student_uids: 1 } },
-          { $unwind: '$student_uids' },
-          { $skip: skip },
-          { $limit: limit },
-        ],
-        this.#limit,
-      )
-      .toArray();
-    return rows.map((r) => r.student_uids);
+    const record = await this.docs.findOne(
+      { _id: String(pushId) },
+      { ...this.#limit, projection: { _id: 0, student_uids: 1 } },
+    );
+    return (record?.student_uids ?? []).slice(skip, skip + limit);
   }
 
-  countByClass(classId: number): Promise<number> {
-    return this.docs.countDocuments({ class_id: classId }, this.#limit);
+  async #pendingRecord(eventId: string): Promise<PushRecord | null> {
+    const marker = await this.pending.find(eventId);
+    return marker ? this.docs.findOne({ _id: String(marker.push_id) }) : null;
+  }
+
+  async #parked(): Promise<PushRecord[]> {
+    const records = await Promise.all(
+      (await this.pending.all()).map((m) => this.docs.findOne({ _id: String(m.push_id) })),
+    );
+    return records.filter((r): r is PushRecord => r !== null && !r.event.sent && r.event.parked === true);
   }
 }
 
 /** MongoDB's `keyPattern` of a duplicate-key error; undefined when the server does not report it. */
 function keyPatternOf(error: unknown): Record<string, unknown> | undefined {
-  if (!isDuplicateKeyError(error)) return undefined;
   const pattern = (error as { keyPattern?: unknown }).keyPattern;
   return pattern !== null && typeof pattern === 'object' ? (pattern as Record<string, unknown>) : undefined;
 }
