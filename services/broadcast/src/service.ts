@@ -61,7 +61,8 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
   const { nc, db, log } = options;
   const config: BroadcastSettings = { ...DEFAULT_BROADCAST_SETTINGS, ...options.config };
   const handles = await openJetStream(nc);
-  for (const stream of [Streams.directory, Streams.classEvents, Streams.deadLetters]) {
+  // Only the streams it publishes into: DIRECTORY is the directory's, the projection waits for it.
+  for (const stream of [Streams.classEvents, Streams.deadLetters]) {
     await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
   }
   const classes = new DirectoryClasses(db);

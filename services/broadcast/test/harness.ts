@@ -1,6 +1,6 @@
 import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
-import { DirectoryClassSubjects, encodeCaller, Streams } from '@im/contracts';
-import { EventPublisher, ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
+import { DirectoryClassSubjects, encodeCaller } from '@im/contracts';
+import { EventPublisher, ensureDirectoryStream, type JetStreamHandles, openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import { connectMongo, type MongoStore } from '@im/store';
 import {
@@ -47,7 +47,8 @@ export async function startHarness(): Promise<Harness> {
   const workersDb = store.client.db(uniqueDbName('workers'));
   const nc = await connectBus({ servers: nats.url, name: 'broadcast-test', log: silentLog });
   const jet = await openJetStream(nc);
-  await ensureStream(jet.jsm, Streams.directory);
+  // The directory's side: it owns DIRECTORY, which no service of ours creates.
+  await ensureDirectoryStream(jet.jsm);
   const clock = { now: new Date() };
   const broadcast = await startBroadcastService({
     nc,

@@ -76,10 +76,13 @@ describe('push to a class', () => {
       organization_id: 1,
       day: '2024-05-01',
       message: 'school closes at noon',
-      student_uids: uids,
       recipient_count: 30,
       event: { subject: 'im.events.class.message', sent: true },
     });
+    // The recipients are a roster document the record refers to, not a copy inside it.
+    expect(record).not.toHaveProperty('student_uids');
+    const roster = await h.store.db.collection('class_rosters').findOne({ _id: record?.roster_id });
+    expect(roster?.student_uids).toEqual(uids);
     expect(await delivered(h, reply.push_history_record_id, 30)).toBe(true);
     const rows = await h.workersDb
       .collection('deliveries')

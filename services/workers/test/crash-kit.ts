@@ -205,8 +205,10 @@ export async function expectAllDeliveredOnce(world: CrashWorld, timeoutMs = 90_0
     return quiet(world);
   };
   expect(await pollUntil(complete, Date.now() + timeoutMs, undefined, 250)).toBe(true);
+  const rosters = world.broadcastDb.collection('class_rosters');
   const records = await pushes.find().toArray();
   for (const record of records) {
+    record.student_uids ??= (await rosters.findOne({ _id: record.roster_id }))?.student_uids;
     const rows = await deliveries.find({ push_id: record.id }, { projection: { student_uid: 1 } }).toArray();
     const got = rows.map((r) => r.student_uid as string).sort();
     // Sorted lists equal: every recipient once, nobody twice, nobody else.

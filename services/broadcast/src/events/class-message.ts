@@ -1,8 +1,8 @@
 import type { ClassMessageEvent } from '@im/contracts';
-import type { PushRecord } from '../repositories/push-history.js';
+import type { RecordedPush } from '../repositories/push-history.js';
 
 /** The event a push announces; its recipients travel inline (see ClassMessageEvent). */
-export function classMessageEvent(record: PushRecord): ClassMessageEvent {
+export function classMessageEvent(record: RecordedPush): ClassMessageEvent {
   return {
     event_id: record.event.id,
     push_id: record.id,

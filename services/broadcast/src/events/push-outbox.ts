@@ -1,9 +1,9 @@
 import type { OutgoingEvent, PendingEvent, RelayFailure, RelaySource } from '@im/events';
-import type { PushHistory, PushRecord } from '../repositories/push-history.js';
+import type { PushHistory, RecordedPush } from '../repositories/push-history.js';
 import { classMessageEvent } from './class-message.js';
 
 /** A push record's pending event as it leaves: msgID = event id, so a re-publish is dropped. */
-export function outgoingEvent(record: PushRecord): OutgoingEvent {
+export function outgoingEvent(record: RecordedPush): OutgoingEvent {
   return { id: record.event.id, subject: record.event.subject, payload: classMessageEvent(record) };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, ClassEventSubjects, ErrorCode } from '@im/contracts';
 import { failureUpdate, freshRelayFields, type RelayFailure, retryParkedUpdate } from '@im/events';
 import { Counters, isDuplicateKeyError, KeyedList, queryLimit } from '@im/store';
@@ -35,13 +36,31 @@ export interface PushRecord {
   day: string;
   pushed_at: Date;
   message: string;
-  /** Recipients as they were at the moment of the push. */
-  student_uids: string[];
+  /**
+   * The recipients as they were at the moment of the push: a `class_rosters` document, shared by
+   * every push of the class while its roster stays the same. Records written before rosters were
+   * kept apart carry `student_uids` inline instead.
+   */
+  roster_id?: string;
+  student_uids?: string[];
   recipient_count: number;
   event: PushEvent;
 }
 
-export type NewPush = Omit<PushRecord, '_id' | 'id' | 'event'> & { eventId: string };
+/** A record with its recipients at hand (the push itself, the relay). */
+export type RecordedPush = PushRecord & { student_uids: string[] };
+
+export type NewPush = Omit<PushRecord, '_id' | 'id' | 'event' | 'roster_id' | 'student_uids'> & {
+  student_uids: string[];
+  eventId: string;
+};
+
+/** A class's roster at some moment; `_id` is `<class_id>:<sha-256 of the list>`, so the same list is stored once. */
+interface RosterDoc {
+  _id: string;
+  class_id: number;
+  student_uids: string[];
+}
 
 /** A push as a class's list shows it: what the pushes page answers, without recipients. */
 export interface PushSummary {
@@ -64,6 +83,9 @@ const ORPHAN_AGE_MS = 60_000;
 export const alreadyPushed = (classId: number, day: string) =>
   new AppError(ErrorCode.ClassAlreadyPushed, `class_id: class ${classId} was already pushed on ${day}`);
 
+const rosterId = (classId: number, uids: readonly string[]) =>
+  `${classId}:${createHash('sha256').update(JSON.stringify(uids)).digest('hex')}`;
+
 const summaryOf = (r: Omit<PushRecord, 'student_uids'>): PushSummary => ({
   id: r.id,
   class_id: r.class_id,
@@ -78,6 +100,7 @@ const summaryOf = (r: Omit<PushRecord, 'student_uids'>): PushSummary => ({
 /**
  * The broadcast service's pushes, each read by `_id`:
  * - `push_history`: one record per push, written once with its pending event;
+ * - `class_rosters`: the recipients of pushes, each distinct roster of a class once;
  * - `class_pushes`: each class's pushes in order (KeyedList), what the pushes page reads;
  * - `push_pending`: markers of the events not sent yet, what the relay reads (PushPending).
  * A push writes the marker, the record, the list entry, in that order; the relay completes what a
@@ -85,6 +108,7 @@ const summaryOf = (r: Omit<PushRecord, 'student_uids'>): PushSummary => ({
  */
 export class PushHistory {
   readonly docs: Collection<PushRecord>;
+  readonly rosters: Collection<RosterDoc>;
   readonly byClass: KeyedList<PushSummary>;
   readonly pending: PushPending;
   readonly #counters: Counters;
@@ -93,6 +117,7 @@ export class PushHistory {
 
   constructor(db: Db) {
     this.docs = db.collection<PushRecord>('push_history');
+    this.rosters = db.collection<RosterDoc>('class_rosters');
     this.#limit = queryLimit(db);
     this.#counters = new Counters(db);
     this.byClass = new KeyedList<PushSummary>(db, 'class_pushes', { idOf: (p) => p.id, ...this.#limit });
@@ -110,8 +135,9 @@ export class PushHistory {
    * the index in the error's keyPattern; FerretDB 1.24 does not (docs/ferretdb.md, "Errors"), so a
    * look-up of the id decides: taken → it was the id, otherwise it was the day.
    */
-  async record(push: NewPush): Promise<PushRecord> {
-    const { eventId, ...fields } = push;
+  async record(push: NewPush): Promise<RecordedPush> {
+    const { eventId, student_uids, ...fields } = push;
+    const roster_id = await this.#storeRoster(push.class_id, student_uids);
     for (let round = 1; ; round++) {
       const id = await this.#counters.next(COUNTER);
       const marker: PendingMarker = {
@@ -125,6 +151,7 @@ export class PushHistory {
         _id: String(id),
         id,
         ...fields,
+        roster_id,
         event: { id: eventId, subject: ClassEventSubjects.message, ...freshRelayFields(marker.created_at) },
       };
       try {
@@ -142,7 +169,7 @@ export class PushHistory {
         throw alreadyPushed(push.class_id, push.day);
       }
       await this.byClass.append(String(push.class_id), [summaryOf(record)]);
-      return record;
+      return { ...record, student_uids };
     }
   }
 
@@ -167,7 +194,7 @@ export class PushHistory {
    * inserted before `olderThan` (younger ones are still the request's to publish). Markers whose
    * record never came are dropped once old: their push was never answered 201.
    */
-  async findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PushRecord[]> {
+  async findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<RecordedPush[]> {
     const due: PushRecord[] = [];
     for (const marker of await this.pending.all()) {
       const record = await this.docs.findOne({ _id: String(marker.push_id) });
@@ -185,7 +212,8 @@ export class PushHistory {
       due.push(record);
     }
     const dueAt = (r: PushRecord) => (r.event.retry_at ?? r.event.created_at).getTime();
-    return due.sort((a, b) => dueAt(a) - dueAt(b)).slice(0, limit);
+    const next = due.sort((a, b) => dueAt(a) - dueAt(b)).slice(0, limit);
+    return Promise.all(next.map(async (r) => ({ ...r, student_uids: await this.rosterOf(r) })));
   }
 
   async recordFailure(eventId: string, failure: RelayFailure): Promise<void> {
@@ -224,9 +252,28 @@ export class PushHistory {
   async recipientsPage(pushId: number, skip: number, limit: number): Promise<string[]> {
     const record = await this.docs.findOne(
       { _id: String(pushId) },
-      { ...this.#limit, projection: { _id: 0, student_uids: 1 } },
+      { ...this.#limit, projection: { _id: 0, roster_id: 1, student_uids: 1 } },
     );
-    return (record?.student_uids ?? []).slice(skip, skip + limit);
+    return record ? (await this.rosterOf(record)).slice(skip, skip + limit) : [];
+  }
+
+  /** A record's recipients: its roster document, or the list older records carry inline. */
+  async rosterOf(record: Pick<PushRecord, 'roster_id' | 'student_uids'>): Promise<string[]> {
+    if (record.student_uids) return record.student_uids;
+    if (!record.roster_id) return [];
+    const roster = await this.rosters.findOne({ _id: record.roster_id }, this.#limit);
+    return roster?.student_uids ?? [];
+  }
+
+  /** Stores a roster unless the same list of the class is stored already; answers its id. */
+  async #storeRoster(classId: number, uids: string[]): Promise<string> {
+    const _id = rosterId(classId, uids);
+    try {
+      await this.rosters.insertOne({ _id, class_id: classId, student_uids: uids });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    return _id;
   }
 
   async #pendingRecord(eventId: string): Promise<PushRecord | null> {
