@@ -1,12 +1,13 @@
 import { compileValidator, DeadLetterHeaders, deadLetterSubject } from '@im/contracts';
 import type { Logger } from '@im/log';
 import { consumerMessages, consumerRedeliveries, deadLetters } from '@im/metrics';
-import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { JetStreamHandles } from './jetstream.js';
 import { PermanentFailure } from './permanent-failure.js';
-import { startPuller } from './puller.js';
+import { type Puller, startPuller } from './puller.js';
+import { isStreamMissing, retryUntilStream, type StreamWaitSettings } from './stream-wait.js';
 
 export { PermanentFailure } from './permanent-failure.js';
 
@@ -42,9 +43,16 @@ export interface ConsumerSpec<S extends TSchema> {
   prefetch?: number;
   /** Longest a message is kept alive; a handler stuck longer loses it to a redelivery. */
   maxHoldMs?: number;
+  /** Pauses between looks while the stream does not exist yet (default 100 ms doubling to 2 s). */
+  streamWait?: Pick<StreamWaitSettings, 'firstDelayMs' | 'maxDelayMs'>;
 }
 
 export interface RunningConsumer {
+  /**
+   * Resolves true once the consumer is bound to its stream and pulling: at once when the stream
+   * existed at start, else when it appeared. False when stopped before that.
+   */
+  bound: Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +62,14 @@ export interface RunningConsumer {
  * `im.deadletter.<durable>` with the error in its headers. Every copy of a worker binds to the
  * same durable, so more copies share the load; each pulls only what it can handle soon and keeps
  * what it holds alive (see startPuller), so `deliveryCount` counts real attempts.
+ *
+ * The stream is its publisher's to create, never the consumer's. When it does not exist yet this
+ * resolves at once all the same and binds in the background as soon as it appears (see
+ * retryUntilStream: one log line naming the stream and who creates it), so a service's start
+ * neither fails nor waits on the publisher's; `bound` says when it is consuming. Nothing is lost
+ * meanwhile: nothing can be published into a stream that does not exist, and the durable delivers
+ * everything the stream holds once created. Any other failure of the first attempt (NATS down,
+ * a bad config) rejects, as before.
  */
 export async function runConsumer<S extends TSchema>(
   { js, jsm }: JetStreamHandles,
@@ -72,15 +88,20 @@ export async function runConsumer<S extends TSchema>(
     // Redelivery is capped here, not by the server, so the last failure can be dead-lettered.
     max_deliver: -1,
   };
-  try {
-    await jsm.consumers.info(stream, durable);
-    await jsm.consumers.update(stream, durable, config);
-  } catch {
-    await jsm.consumers.add(stream, config);
-  }
+  // Creates the durable or brings it to this config. A missing stream already fails the look:
+  // no add then, the error says so (isStreamMissing).
+  const bind = async (): Promise<Consumer> => {
+    try {
+      await jsm.consumers.info(stream, durable);
+      await jsm.consumers.update(stream, durable, config);
+    } catch (error) {
+      if (isStreamMissing(error)) throw error;
+      await jsm.consumers.add(stream, config);
+    }
+    return js.consumers.get(stream, durable);
+  };
 
   const validate = compileValidator(spec.schema);
-  const consumer = await js.consumers.get(stream, durable);
 
   const deadLetter = async (m: JsMsg, reason: string) => {
     const h = headers();
@@ -130,20 +151,49 @@ export async function runConsumer<S extends TSchema>(
     }
   };
 
-  const puller = startPuller({
-    consumer,
-    durable,
-    log,
-    concurrency: Math.max(1, spec.concurrency ?? 1),
-    prefetch: Math.max(0, spec.prefetch ?? 0),
-    ackWaitMs,
-    maxHoldMs: spec.maxHoldMs ?? 15 * 60_000,
-    settle: (m) =>
-      settle(m).catch((error: unknown) => {
-        // Dead-lettering itself failed (NATS down): leave the message unacked; it comes back.
-        log.error({ err: error, seq: m.seq }, 'could not settle message');
-      }),
-  });
+  const pull = (consumer: Consumer): Puller =>
+    startPuller({
+      consumer,
+      durable,
+      log,
+      concurrency: Math.max(1, spec.concurrency ?? 1),
+      prefetch: Math.max(0, spec.prefetch ?? 0),
+      ackWaitMs,
+      maxHoldMs: spec.maxHoldMs ?? 15 * 60_000,
+      settle: (m) =>
+        settle(m).catch((error: unknown) => {
+          // Dead-lettering itself failed (NATS down): leave the message unacked; it comes back.
+          log.error({ err: error, seq: m.seq }, 'could not settle message');
+        }),
+    });
 
-  return { stop: () => puller.stop() };
+  let first: Consumer | undefined;
+  try {
+    first = await bind();
+  } catch (error) {
+    if (!isStreamMissing(error)) throw error;
+  }
+  if (first) {
+    const puller = pull(first);
+    return { bound: Promise.resolve(true), stop: () => puller.stop() };
+  }
+
+  // The stream's publisher has not created it yet: bind once it has.
+  let stopped = false;
+  let puller: Puller | undefined;
+  const wait = retryUntilStream(bind, { stream, durable, log, ...spec.streamWait });
+  const bound = wait.result.then((consumer) => {
+    if (!consumer || stopped) return false;
+    puller = pull(consumer);
+    return true;
+  });
+  return {
+    bound,
+    async stop() {
+      stopped = true;
+      wait.cancel();
+      await bound;
+      await puller?.stop();
+    },
+  };
 }

@@ -8,6 +8,7 @@ export {
 } from './consumer.js';
 export {
   connectionOf,
+  ensureDirectoryStream,
   ensureStream,
   type JetStreamHandles,
   openJetStream,
@@ -33,3 +34,11 @@ export {
   startRelay,
 } from './relay.js';
 export type { PendingEvent, RelayFailure, RelaySource } from './relay-source.js';
+export {
+  isStreamMissing,
+  retryUntilStream,
+  STREAM_WAIT_FIRST_MS,
+  STREAM_WAIT_MAX_MS,
+  type StreamWait,
+  type StreamWaitSettings,
+} from './stream-wait.js';

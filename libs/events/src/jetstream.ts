@@ -1,4 +1,4 @@
-import type { StreamSpec } from '@im/contracts';
+import { type StreamSpec, Streams } from '@im/contracts';
 import {
   JetStreamApiError,
   type JetStreamClient,
@@ -36,7 +36,8 @@ export interface StreamOptions {
 }
 
 /**
- * Creates the stream when missing. An existing stream is left as an operator may have tuned it,
+ * Creates the stream when missing: the publisher's side calls this for the streams it publishes
+ * into (see Streams in @im/contracts for who owns which), never a side that only reads. An existing stream is left as an operator may have tuned it,
  * except that its subjects are widened to include ours.
  */
 export async function ensureStream(
@@ -67,3 +68,12 @@ export async function ensureStream(
     }
   }
 }
+
+/**
+ * DIRECTORY, as the directory (another system) or an operator provisions it: no service of ours
+ * creates it, they only read it (the gateway's admin routes publish into it, and answer 503 naming
+ * it while it is missing). `im-ensure-streams` runs this; so does the testkit's stack, standing
+ * in for the directory, and every test that publishes directory events.
+ */
+export const ensureDirectoryStream = (jsm: JetStreamManager, options: StreamOptions = {}): Promise<void> =>
+  ensureStream(jsm, Streams.directory, options);

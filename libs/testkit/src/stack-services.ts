@@ -29,3 +29,26 @@ export const STACK_SERVICES: readonly StackService[] = [
 ];
 
 export const GATEWAY = 'gateway';
+
+/**
+ * A command the stack runs to its end before any service starts: what another system's side does
+ * in production. It runs `<dir>/src/<script>.ts` (through tsx) or `<dir>/dist/<script>.js`, with
+ * the stack's environment (NATS_URL, then `env`, then `serviceEnv[name]`).
+ */
+export interface StackSetup {
+  name: string;
+  /** Folder of the package, relative to the repository root (or absolute). */
+  dir: string;
+  /** Path under src/ (or dist/), without extension. */
+  script: string;
+  args?: readonly string[];
+}
+
+/**
+ * What a stack of the system's services runs first (see StackOptions.setup). DIRECTORY belongs to
+ * the directory (another system), so no service creates it; this stands in for the directory's
+ * side, as an operator would run it (`im-ensure-streams`), with the stack's JETSTREAM_REPLICAS.
+ */
+export const STACK_SETUP: readonly StackSetup[] = [
+  { name: 'directory', dir: 'libs/events', script: 'bin/ensure-streams', args: ['--stream', 'DIRECTORY'] },
+];

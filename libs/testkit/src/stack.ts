@@ -7,7 +7,14 @@ import { type ChildHandle, startProcess } from './process.js';
 import { repoRoot } from './repo-root.js';
 import type { RestartEvent } from './restart-event.js';
 import { type RestartPolicy, restartPolicy } from './restart-policy.js';
-import { GATEWAY, STACK_SERVICES, type StackService } from './stack-services.js';
+import { runOnce } from './run-once.js';
+import {
+  GATEWAY,
+  STACK_SERVICES,
+  STACK_SETUP,
+  type StackService,
+  type StackSetup,
+} from './stack-services.js';
 import { type MintOptions, mintToken, newAuthSecret, type TokenClaims } from './tokens.js';
 
 export interface StackOptions {
@@ -26,6 +33,12 @@ export interface StackOptions {
   serviceEnv?: Record<string, Record<string, string>>;
   /** Default: the registry in stack-services.ts. */
   services?: readonly StackService[];
+  /**
+   * Commands run to their end before the first service starts. Default: STACK_SETUP (DIRECTORY
+   * provisioned, as the directory's side would) whenever any service runs from one of the
+   * registry's folders (the system, or part of it); none when every service is the caller's own.
+   */
+  setup?: readonly StackSetup[];
   readyTimeoutMs?: number;
   onLine?: (service: string, line: string, stream: 'stdout' | 'stderr') => void;
   /** A service died without being asked to (with `restart`, also before each restart). */
@@ -57,7 +70,10 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Starts NATS and MongoDB (unless given), each service as its own process, then the gateway. */
+/**
+ * Starts NATS and MongoDB (unless given), runs the setup (the directory's stream), then each
+ * service as its own process, then the gateway.
+ */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = repoRoot();
   const teardown: (() => Promise<void>)[] = [];
@@ -81,6 +97,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const processes: Record<string, ChildHandle> = {};
 
     const services = [...(options.services ?? STACK_SERVICES)];
+    const systemDirs = new Set(STACK_SERVICES.map((service) => resolve(root, service.dir)));
+    const setup =
+      options.setup ??
+      (services.some((service) => systemDirs.has(resolve(root, service.dir))) ? STACK_SETUP : []);
+    for (const step of setup) {
+      const dir = resolve(root, step.dir);
+      await runOnce({
+        name: step.name,
+        command: process.execPath,
+        args: [
+          ...(options.mode === 'dist'
+            ? [resolve(dir, `dist/${step.script}.js`)]
+            : ['--conditions=@im/source', '--import', 'tsx', resolve(dir, `src/${step.script}.ts`)]),
+          ...(step.args ?? []),
+        ],
+        cwd: root,
+        timeoutMs: options.readyTimeoutMs,
+        env: {
+          NATS_URL: natsUrl,
+          LOG_LEVEL: options.logLevel ?? 'info',
+          ...options.env,
+          ...options.serviceEnv?.[step.name],
+        },
+        onLine: options.onLine && ((line, stream) => options.onLine?.(step.name, line, stream)),
+      });
+    }
+
     // The gateway forwards to the others: whatever order the list has, it starts last.
     services.sort((a, b) => Number(a.name === GATEWAY) - Number(b.name === GATEWAY));
     const metricsUrls: Record<string, string> = {};

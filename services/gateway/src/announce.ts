@@ -27,9 +27,10 @@ export function newEvent(): { event_id: string; occurred_at: string } {
 /**
  * Stored by the stream, or a 503: an admin call must not look accepted when it was not. The event
  * id is the JetStream `msgID`, so a repeat within the stream's duplicate window is dropped. The
- * gateway creates no stream: DIRECTORY is ensured by the services that consume it (group,
- * broadcast) when they start. Until one has, no stream binds the subject and the server answers
- * "no responders" at once, so that case is a quick 503 too, not a wait for the timeout.
+ * gateway creates no stream, nor do the services that consume it (group, broadcast): DIRECTORY
+ * is the directory's, provisioned on its side (`im-ensure-streams`). Until it is, no stream binds
+ * the subject and the server answers "no responders" at once, so that case is a quick 503 too,
+ * not a wait for the timeout.
  */
 export async function announce(
   app: FastifyInstance,

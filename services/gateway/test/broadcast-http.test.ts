@@ -4,6 +4,7 @@ import { type MongoHandle, pollUntil, startMongo, uniqueDbName } from '@im/testk
 import { startWorkers } from '@im/workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  addDirectoryStream,
   type Claims,
   type GatewayHarness,
   orgAdmin,
@@ -20,6 +21,8 @@ const stops: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   [h, mongo] = await Promise.all([startGatewayHarness(10_000), startMongo()]);
   store = await connectMongo(mongo.url, 'gateway-broadcast-test', uniqueDbName('gw_broadcast'));
+  // The directory's side: the admin routes publish into DIRECTORY, which no service creates.
+  await addDirectoryStream(h.nc);
   const broadcast = await startBroadcastService({
     nc: h.nc,
     db: store.db,

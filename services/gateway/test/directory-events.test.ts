@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDirectoryStream, type GatewayHarness, service, startGatewayHarness } from './helpers.js';
 
 /**
- * The admin routes publish to DIRECTORY but do not create it: the services that consume it
- * (group, broadcast) do, at start. Before any of them has started, no stream stores the event and
- * the route says so at once (503 naming the stream), well before the publish would time out.
+ * The admin routes publish to DIRECTORY but do not create it, nor do the services that consume it
+ * (group, broadcast): it is the directory's, provisioned on its side (`im-ensure-streams`). Until
+ * then no stream stores the event and the route says so at once (503 naming the stream), well
+ * before the publish would time out.
  */
 let h: GatewayHarness;
 

@@ -11,7 +11,7 @@ import {
   withDbName,
 } from '@im/testkit';
 import { buildServer } from '../src/server.js';
-import { type TestAuth, testAuth } from './helpers.js';
+import { addDirectoryStream, type TestAuth, testAuth } from './helpers.js';
 
 const log = createLogger({ name: 'group-gateway-test', level: 'silent' });
 
@@ -28,8 +28,9 @@ export interface GroupGatewayHarness {
 }
 
 /**
- * Real NATS and MongoDB-wire servers, the group service in-process on a database of its own, and
- * the whole gateway (every route, the error handler, the body limit) for `inject`.
+ * Real NATS and MongoDB-wire servers, DIRECTORY provisioned as the directory would, the group
+ * service in-process on a database of its own, and the whole gateway (every route, the error
+ * handler, the body limit) for `inject`.
  */
 export async function startGroupGateway(bodyLimit = 1_048_576): Promise<GroupGatewayHarness> {
   const nats = await startNats();
@@ -39,6 +40,8 @@ export async function startGroupGateway(bodyLimit = 1_048_576): Promise<GroupGat
     const store = await connectMongo(withDbName(mongo.url, uniqueDbName('gw_group')), 'group-gateway-test');
     const nc = await connectBus({ servers: nats.url, name: 'test-group', log });
     const gatewayNc = await connectBus({ servers: nats.url, name: 'test-gateway', log });
+    // The directory's side: the admin routes publish into DIRECTORY, which no service creates.
+    await addDirectoryStream(nc);
     let service: { stop(): Promise<void> } | undefined = await startGroupService({
       nc,
       db: store.db,

@@ -83,10 +83,22 @@ export async function startGatewayHarness(
 }
 
 /**
- * The DIRECTORY stream, as the group and broadcast services create it at start: for tests that
- * publish through the admin routes with neither running (the gateway creates no stream).
+ * The DIRECTORY stream, as the directory's side provisions it (`im-ensure-streams`): no service of
+ * ours creates it, and the gateway's admin routes only publish into it. For every test that
+ * publishes directory events; a stream already there is left as it is.
  */
 export async function addDirectoryStream(nc: NatsConnection): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: Streams.directory.name, subjects: [...Streams.directory.subjects] });
+  if (
+    await jsm.streams.info(Streams.directory.name).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  await jsm.streams.add({
+    name: Streams.directory.name,
+    subjects: [...Streams.directory.subjects],
+    duplicate_window: 10 * 60 * 1e9,
+  });
 }

@@ -78,7 +78,8 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   const settings: GroupSettings = { ...DEFAULT_GROUP_SETTINGS, ...options.config };
   const memberListBytes = memberListBudget(settings.maxMembers, nc.info?.max_payload);
   const handles = await openJetStream(nc);
-  for (const stream of [Streams.groupEvents, Streams.directory, Streams.deadLetters]) {
+  // Only the streams it publishes into: DIRECTORY is the directory's, the projection waits for it.
+  for (const stream of [Streams.groupEvents, Streams.deadLetters]) {
     await ensureStream(handles.jsm, stream, { replicas: settings.jetstreamReplicas });
   }
 

@@ -1,5 +1,6 @@
 import { closeBus, connectBus, type NatsConnection, RequestClient } from '@im/bus';
 import { type AppError, type Caller, encodeCaller, Streams } from '@im/contracts';
+import { ensureDirectoryStream } from '@im/events';
 import { createLogger } from '@im/log';
 import { connectMongo, type MongoStore } from '@im/store';
 import {
@@ -58,6 +59,8 @@ export async function startGroupHarness(
   const store = await connectMongo(mongoUrl, 'group-test');
   const nc = await connectBus({ servers: nats.url, name: 'group-test', log: testLog });
   const jsm = await jetstreamManager(nc);
+  // The directory's side: it owns DIRECTORY, which the group service only reads.
+  await ensureDirectoryStream(jsm);
   const client = new RequestClient(nc, { timeoutMs: 20_000, caller: SERVICE_CALLER });
   const decoder = new TextDecoder();
 

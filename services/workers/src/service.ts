@@ -48,9 +48,8 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
   const { nc, db, log } = options;
   const config: WorkersSettings = { ...DEFAULT_WORKERS_SETTINGS, ...options.config };
   const handles = await openJetStream(nc);
-  for (const stream of [Streams.classEvents, Streams.deadLetters]) {
-    await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
-  }
+  // Only what it publishes into: IM_CLASS_EVENTS is the broadcast service's, the consumer waits for it.
+  await ensureStream(handles.jsm, Streams.deadLetters, { replicas: config.jetstreamReplicas });
   const deliveries = new Deliveries(db);
   await deliveries.ensureIndexes();
   const consumer = await consumeClassMessages(handles, log, deliveries, config);

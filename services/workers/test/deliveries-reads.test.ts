@@ -7,9 +7,10 @@ import {
   DeliverySubjects,
   ErrorCode,
   encodeCaller,
+  Streams,
   WORKERS_SERVICE_NAME,
 } from '@im/contracts';
-import { EventPublisher, openJetStream } from '@im/events';
+import { EventPublisher, ensureStream, openJetStream } from '@im/events';
 import { createLogger } from '@im/log';
 import { connectMongo, type MongoStore } from '@im/store';
 import {
@@ -58,6 +59,9 @@ beforeAll(async () => {
   [nats, mongo] = await Promise.all([startNats(), startMongo()]);
   store = await connectMongo(mongo.url, 'workers-reads-test', uniqueDbName('wreads'));
   nc = await connectBus({ servers: nats.url, name: 'workers-reads-test', log });
+  const jet = await openJetStream(nc);
+  // The broadcast service's part (the workers only read IM_CLASS_EVENTS): this test publishes.
+  await ensureStream(jet.jsm, Streams.classEvents);
   workers = await startWorkers({
     nc,
     db: store.db,
@@ -70,7 +74,7 @@ beforeAll(async () => {
     }),
   });
   client = new RequestClient(nc, { timeoutMs: 10_000, caller: encodeCaller(SERVICE) });
-  const publisher = new EventPublisher((await openJetStream(nc)).js);
+  const publisher = new EventPublisher(jet.js);
   // Class 1 on two days, class 2 (two of the students) in between.
   for (const event of [
     classMessage(11, 1, students, '2024-09-01T01:00:00.000Z'),

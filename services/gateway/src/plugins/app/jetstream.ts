@@ -5,8 +5,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /**
      * Publishes directory events for the admin endpoints (systems that cannot speak NATS). The
-     * gateway creates no stream: DIRECTORY belongs to the services that consume it (group,
-     * broadcast), which ensure it at start.
+     * gateway creates no stream: DIRECTORY belongs to the directory, whose side provisions it
+     * (`im-ensure-streams`); the services that consume it (group, broadcast) do not create it.
      */
     jetstream: JetStreamClient;
   }
