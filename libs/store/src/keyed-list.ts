@@ -11,8 +11,13 @@ export interface ListHead<T> {
   _id: string;
   n: number;
   items: T[];
-  /** Ids (idOf) of the last sealed bucket's entries, so the redelivery check reads no bucket. */
-  prev?: (string | number)[];
+  /**
+   * Ids (idOf) of the last sealed bucket's entries, then of the head's, in order: the redelivery
+   * check reads no bucket, and appendOne's filter can hold it. Nested, so that a filter on it
+   * stays out of FerretDB's pushdown and the `_id` look-up keeps its index; a flat array of
+   * scalars, because FerretDB 1.24 negates a path through an array of documents wrongly.
+   */
+  recent?: { ids: (string | number)[] };
 }
 
 /** A sealed bucket: positions [k·size, (k+1)·size) of the list `<key>`, `_id` `<key>#<k>`. */
@@ -36,6 +41,11 @@ export interface KeyedListOptions<T> {
    * positions (the head and the last sealed bucket), so a redelivered write is not listed twice.
    */
   idOf?: (entry: T) => string | number;
+  /**
+   * The field of an entry that holds its id (instead of `idOf`): `appendOne` then checks and
+   * appends in one round trip, the check inside the update's filter.
+   */
+  idField?: keyof T & string;
   /** maxTimeMS of the reads (queryLimit). */
   maxTimeMS?: number;
 }
@@ -57,6 +67,7 @@ export class KeyedList<T> {
   readonly docs: Collection<ListDoc<T>>;
   readonly bucketSize: number;
   readonly #idOf: ((entry: T) => string | number) | undefined;
+  readonly #idField: (keyof T & string) | undefined;
   readonly #read: { maxTimeMS?: number };
   readonly #locks = new KeyLock();
   readonly #db: Db;
@@ -66,7 +77,9 @@ export class KeyedList<T> {
     this.docs = db.collection<ListDoc<T>>(collection);
     this.bucketSize = options.bucketSize ?? DEFAULT_BUCKET_SIZE;
     if (!Number.isInteger(this.bucketSize) || this.bucketSize < 1) throw new Error('bucketSize must be ≥ 1');
-    this.#idOf = options.idOf;
+    this.#idField = options.idField;
+    const field = options.idField;
+    this.#idOf = field ? (entry: T) => entry[field] as string | number : options.idOf;
     this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
   }
 
@@ -74,6 +87,41 @@ export class KeyedList<T> {
   append(key: string, entries: readonly T[]): Promise<number> {
     if (entries.length === 0) return Promise.resolve(0);
     return this.#locks.run(key, () => this.#append(key, entries));
+  }
+
+  /**
+   * Appends one entry unless its id is among the newest positions. On MongoDB in one round trip:
+   * a find-and-update whose filter holds the check (`idField` must be set); a head that grows past
+   * a bucket is sealed right after. Answers whether the entry was new.
+   */
+  appendOne(key: string, entry: T): Promise<boolean> {
+    const field = this.#idField;
+    if (!field) return this.append(key, [entry]).then((n) => n > 0);
+    return this.#locks.run(key, async () => {
+      // FerretDB scans the whole collection for an update or find-and-modify whose filter has a
+      // key besides `_id` (docs/ferretdb.md, "Lookups"): there the head is read, then written.
+      if (await isFerretdb(this.#db)) return (await this.#append(key, [entry])) > 0;
+      const id = entry[field] as string | number;
+      for (let attempt = 1; ; attempt++) {
+        let head: ListHead<T> | null;
+        try {
+          head = (await this.docs.findOneAndUpdate(
+            { _id: headId(key), 'recent.ids': { $ne: id } },
+            { $push: { items: entry, 'recent.ids': id }, $inc: { n: 1 } } as never,
+            { upsert: true, returnDocument: 'after' },
+          )) as ListHead<T> | null;
+        } catch (error) {
+          // The filter matched no head, so the upsert's insert met an existing `_id`: the head
+          // lists the id already, or another writer created the head a moment ago.
+          if (!isDuplicateKeyError(error) || attempt >= 5) throw error;
+          const now = await this.#head(key);
+          if (now && (await this.#recentIds(key, now)).has(id)) return false;
+          continue;
+        }
+        if (head && head.items.length > this.bucketSize) await this.#sealFull(key);
+        return true;
+      }
+    });
   }
 
   /** Changes the entry at `position` (0 = oldest); false when the list is shorter. */
@@ -194,15 +242,16 @@ export class KeyedList<T> {
         if (remaining.length === 0) break;
       }
       let items = head.items;
-      let prev = head.prev;
-      if (items.length >= this.bucketSize) {
-        await this.#seal(key, (head.n - items.length) / this.bucketSize, items);
-        prev = this.#idOf ? items.map(this.#idOf) : undefined;
-        items = [];
+      let sealedIds = this.#sealedIdsOf(head);
+      while (items.length >= this.bucketSize) {
+        const full = items.slice(0, this.bucketSize);
+        await this.#seal(key, (head.n - items.length) / this.bucketSize, full);
+        if (this.#idOf) sealedIds = full.map(this.#idOf);
+        items = items.slice(this.bucketSize);
       }
       const take = remaining.slice(0, this.bucketSize - items.length);
       const next: ListHead<T> = { _id: headId(key), n: head.n + take.length, items: [...items, ...take] };
-      if (prev) next.prev = prev;
+      if (this.#idOf) next.recent = { ids: [...sealedIds, ...next.items.map(this.#idOf)] };
       if (await this.#writeHead(head.n, next, cas)) {
         remaining = remaining.slice(take.length);
         added += take.length;
@@ -238,19 +287,50 @@ export class KeyedList<T> {
     }
   }
 
+  /** The last sealed bucket's part of `recent`: what precedes the head's own ids. */
+  #sealedIdsOf(head: ListHead<T>): (string | number)[] {
+    const ids = head.recent?.ids ?? [];
+    return ids.slice(0, Math.max(0, ids.length - head.items.length));
+  }
+
   /** Ids of the head's entries and of the last sealed bucket's, for the redelivery check. */
   async #recentIds(key: string, head: ListHead<T>): Promise<Set<string | number>> {
     const ids = new Set<string | number>();
     if (!this.#idOf) return ids;
     for (const e of head.items) ids.add(this.#idOf(e));
     const headStart = head.n - head.items.length;
-    if (head.prev) {
-      for (const id of head.prev) ids.add(id);
+    if (head.recent) {
+      for (const id of head.recent.ids) ids.add(id);
     } else if (headStart > 0) {
       const last = await this.#bucket(key, headStart / this.bucketSize - 1);
       for (const e of last?.items ?? []) ids.add(this.#idOf(e));
     }
     return ids;
+  }
+
+  /**
+   * Seals the head's first `bucketSize` entries while it holds more (appendOne lets it grow by
+   * one first). Under the key's lock; on MongoDB the head's write is a compare-and-set on `n`.
+   */
+  async #sealFull(key: string): Promise<void> {
+    const cas = !(await isFerretdb(this.#db));
+    for (let attempt = 1; attempt <= 50; attempt++) {
+      const head = await this.#head(key);
+      if (!head || head.items.length <= this.bucketSize) return;
+      let items = head.items;
+      let sealedIds = this.#sealedIdsOf(head);
+      let start = head.n - items.length;
+      while (items.length > this.bucketSize) {
+        const full = items.slice(0, this.bucketSize);
+        await this.#seal(key, start / this.bucketSize, full);
+        if (this.#idOf) sealedIds = full.map(this.#idOf);
+        items = items.slice(this.bucketSize);
+        start += this.bucketSize;
+      }
+      const next: ListHead<T> = { _id: head._id, n: head.n, items };
+      if (this.#idOf) next.recent = { ids: [...sealedIds, ...items.map(this.#idOf)] };
+      if (await this.#writeHead(head.n, next, cas)) return;
+    }
   }
 
   /** Inserts a sealed bucket; already there means an earlier attempt sealed it with the same entries. */

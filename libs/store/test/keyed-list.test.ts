@@ -117,3 +117,31 @@ describe('KeyedList', () => {
     await expect(list.newestFirst('k', 0, 3)).rejects.toThrow(/at most 2/);
   });
 });
+
+describe('KeyedList.appendOne', () => {
+  it('appends in one round trip, seals past a bucket and skips an id it lists', async () => {
+    const list = new KeyedList<Entry>(db, 'one', { bucketSize: 3, idField: 'id' });
+    for (const id of range(0, 8)) expect(await list.appendOne('k', entry(id))).toBe(true);
+    expect(await list.appendOne('k', entry(7))).toBe(false); // in the head
+    expect(await list.appendOne('k', entry(4))).toBe(false); // in the last sealed bucket
+    expect(await list.count('k')).toBe(8);
+    const all = [
+      ...(await list.oldestFirst('k', 0, 3)).items,
+      ...(await list.oldestFirst('k', 3, 3)).items,
+      ...(await list.oldestFirst('k', 6, 3)).items,
+    ];
+    expect(all.map((e) => e.id)).toEqual(range(0, 8));
+    expect((await list.newestFirst('k', 0, 3)).items.map((e) => e.id)).toEqual([7, 6, 5]);
+    const raw = db.collection<{ _id: string; items: Entry[] }>('one');
+    expect((await raw.findOne({ _id: bucketId('k', 1) }))?.items.map((e) => e.id)).toEqual([3, 4, 5]);
+  });
+
+  it('keeps every entry of concurrent first appends to one key', async () => {
+    const list = new KeyedList<Entry>(db, 'one-concurrent', { bucketSize: 4, idField: 'id' });
+    const added = await Promise.all(range(0, 13).map((id) => list.appendOne('k', entry(id))));
+    expect(added.every(Boolean)).toBe(true);
+    const seen = [0, 4, 8, 12].map((skip) => list.oldestFirst('k', skip, 4));
+    const ids = (await Promise.all(seen)).flatMap((p) => p.items.map((e) => e.id));
+    expect(ids.sort((a, b) => a - b)).toEqual(range(0, 13));
+  });
+});

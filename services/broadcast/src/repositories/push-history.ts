@@ -120,7 +120,7 @@ export class PushHistory {
     this.rosters = db.collection<RosterDoc>('class_rosters');
     this.#limit = queryLimit(db);
     this.#counters = new Counters(db);
-    this.byClass = new KeyedList<PushSummary>(db, 'class_pushes', { idOf: (p) => p.id, ...this.#limit });
+    this.byClass = new KeyedList<PushSummary>(db, 'class_pushes', { idField: 'id', ...this.#limit });
     this.pending = new PushPending(db);
   }
 
@@ -168,7 +168,7 @@ export class PushHistory {
         if (idTaken) throw error;
         throw alreadyPushed(push.class_id, push.day);
       }
-      await this.byClass.append(String(push.class_id), [summaryOf(record)]);
+      await this.byClass.appendOne(String(push.class_id), summaryOf(record));
       return { ...record, student_uids };
     }
   }
@@ -184,7 +184,7 @@ export class PushHistory {
     if (!(await this.byClass.updateNewest(key, (p) => p.id === marker.push_id, sent))) {
       // Listed never (the process died between record and list) or too long ago to look for.
       const record = await this.findById(marker.push_id);
-      if (record) await this.byClass.append(key, [summaryOf(record)]);
+      if (record) await this.byClass.appendOne(key, summaryOf(record));
     }
     await this.pending.remove(eventId);
   }

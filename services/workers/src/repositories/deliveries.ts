@@ -60,7 +60,7 @@ export class Deliveries {
   constructor(db: Db) {
     this.#limit = queryLimit(db);
     this.docs = db.collection<Delivery>('deliveries');
-    this.inbox = new KeyedList<InboxEntry>(db, 'inbox', { idOf: (e) => e.push_id, ...this.#limit });
+    this.inbox = new KeyedList<InboxEntry>(db, 'inbox', { idField: 'push_id', ...this.#limit });
     this.progress = new PushProgress(db, this.#limit);
   }
 
@@ -87,7 +87,7 @@ export class Deliveries {
       pushed_at: pushedAt,
       delivered_at: deliveredAt,
     };
-    await eachLimited(uids, INBOX_WRITERS, (uid) => this.inbox.append(uid, [entry]));
+    await eachLimited(uids, INBOX_WRITERS, (uid) => this.inbox.appendOne(uid, entry));
     const docs: Delivery[] = uids.map((student_uid) => ({
       _id: deliveryId(event.push_id, student_uid),
       student_uid,
