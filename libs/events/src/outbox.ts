@@ -30,8 +30,13 @@ interface OutboxDoc {
 
 /**
  * An outbox collection: the event is inserted (one single-document write) before the change it
- * announces is applied, then published, then marked sent. Whatever a crash interrupts, the relay
- * finds still pending and finishes, calling `prepare` to re-apply the change first.
+ * announces is applied, then published, then deleted (`markSent`). Whatever a crash interrupts, the
+ * relay finds still pending and finishes, calling `prepare` to re-apply the change first.
+ *
+ * The collection holds only pending (and parked) events: it stays tiny by construction, so the
+ * relay's look for due events (a filter on several fields, which FerretDB 1.24 answers by a scan,
+ * docs/ferretdb.md, "Lookups") costs next to nothing and does not grow with history. Documents
+ * marked `sent: true` by older versions are removed by `purgeSent` (once, at start).
  */
 export class Outbox implements RelaySource {
   readonly name: string;
@@ -86,12 +91,14 @@ export class Outbox implements RelaySource {
     return this.#prepare?.(event) ?? Promise.resolve();
   }
 
+  /** Published (or settled): nothing is left to do, so the record goes (a look-up by `_id`). */
   async markSent(id: string): Promise<void> {
-    await this.#docs.updateOne({ _id: id }, { $set: { sent: true, sent_at: new Date() } });
+    await this.#docs.deleteOne({ _id: id });
   }
 
   async recordFailure(id: string, failure: RelayFailure): Promise<void> {
-    await this.#docs.updateOne({ _id: id, sent: false }, failureUpdate('', failure));
+    // By `_id` alone: a record another relay sent is gone, and the update then matches nothing.
+    await this.#docs.updateOne({ _id: id }, failureUpdate('', failure));
   }
 
   countParked(): Promise<number> {
@@ -103,21 +110,9 @@ export class Outbox implements RelaySource {
     return (await this.#docs.updateMany(parkedFilter(''), retryParkedUpdate(''))).modifiedCount;
   }
 
-  /**
-   * Ids of events sent before `before` (oldest first, at most `limit`): what a clean-up may now
-   * delete. Pending ones are never listed, however old: the relay still owes them.
-   */
-  async sentBefore(before: Date, limit: number): Promise<string[]> {
-    const docs = await this.#docs
-      .find({ sent: true, sent_at: { $lt: before } }, { projection: { _id: 1 } })
-      .limit(limit)
-      .toArray();
-    return docs.map((d) => d._id);
-  }
-
-  async remove(ids: string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    return (await this.#docs.deleteMany({ _id: { $in: ids }, sent: true })).deletedCount;
+  /** Removes records older versions kept after sending them; answers how many. */
+  async purgeSent(): Promise<number> {
+    return (await this.#docs.deleteMany({ sent: true })).deletedCount;
   }
 
   /** Pending events (parked ones included), for tests and for operators' health checks. */

@@ -6,24 +6,42 @@ interface Counter {
   seq: number;
 }
 
+export interface CountersOptions {
+  /**
+   * Ids taken from the counter per round trip, handed out in this process one by one. 1 (the
+   * default) asks the counter for every id. A block is still only a proposal (below): a restart
+   * leaves the rest of its block unused, so ids have gaps.
+   */
+  blockSize?: number;
+}
+
 /**
- * Integer ids from a `counters` collection. Two callers can receive the same number (`$inc` is
- * not atomic on FerretDB: docs/ferretdb.md, "Updates"), so the id is only a proposal: the unique index on `id` in
- * the target collection decides, and `insertWithNewId` asks again when the insert is refused.
+ * Integer ids from a `counters` collection (`_id` = the sequence's name: a string-`_id` look-up).
+ * Two callers can receive the same number (`$inc` is not atomic on FerretDB: docs/ferretdb.md,
+ * "Updates"), so the id is only a proposal: the unique index on the id in the target collection
+ * decides, and `insertWithNewId` asks again when the insert is refused. With `blockSize` > 1 one
+ * `$inc` reserves a block of ids; a refused id means another process holds the same block (the
+ * `$inc`s raced), and the block is dropped for a fresh one.
  */
 export class Counters {
   readonly #counters: Collection<Counter>;
+  readonly #blockSize: number;
+  readonly #blocks = new Map<string, { next: number; end: number }>();
+  readonly #refills = new Map<string, Promise<void>>();
 
-  constructor(db: Db) {
+  constructor(db: Db, options: CountersOptions = {}) {
     this.#counters = db.collection<Counter>('counters');
+    this.#blockSize = options.blockSize ?? 1;
+    if (!Number.isInteger(this.#blockSize) || this.#blockSize < 1) throw new Error('blockSize must be ≥ 1');
   }
 
-  async next(name: string): Promise<number> {
+  /** The next value of the sequence (moves it by `by`: the value is the last of the block). */
+  async next(name: string, by = 1): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       try {
         const doc = await this.#counters.findOneAndUpdate(
           { _id: name },
-          { $inc: { seq: 1 } },
+          { $inc: { seq: by } },
           { upsert: true, returnDocument: 'after' },
         );
         if (!doc) throw new Error(`counter ${name} did not return a value`);
@@ -34,6 +52,30 @@ export class Counters {
         if (attempt >= 5 || !isDuplicateKeyError(error)) throw error;
       }
     }
+  }
+
+  /** An id proposal: from this process's block when blocks are on. */
+  async propose(name: string): Promise<number> {
+    if (this.#blockSize === 1) return this.next(name);
+    for (;;) {
+      const block = this.#blocks.get(name);
+      if (block && block.next <= block.end) return block.next++;
+      let refill = this.#refills.get(name);
+      if (!refill) {
+        refill = this.next(name, this.#blockSize)
+          .then((end) => {
+            this.#blocks.set(name, { next: end - this.#blockSize + 1, end });
+          })
+          .finally(() => this.#refills.delete(name));
+        this.#refills.set(name, refill);
+      }
+      await refill;
+    }
+  }
+
+  /** Forgets the block of `name` (another process was handed the same numbers). */
+  dropBlock(name: string): void {
+    this.#blocks.delete(name);
   }
 
   /**
@@ -48,12 +90,13 @@ export class Counters {
     attempts = 20,
   ): Promise<number> {
     for (let attempt = 1; ; attempt++) {
-      const id = await this.next(name);
+      const id = await this.propose(name);
       try {
         await target.insertOne(build(id));
         return id;
       } catch (error) {
         if (attempt >= attempts || !isIdConflict(error)) throw error;
+        this.dropBlock(name);
       }
     }
   }

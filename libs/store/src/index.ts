@@ -1,6 +1,6 @@
 export { applyIfNewer } from './apply-if-newer.js';
 export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, type MongoStore, type MongoTimeouts } from './connect.js';
-export { Counters } from './counters.js';
+export { Counters, type CountersOptions } from './counters.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
 export { KeyLock } from './key-lock.js';
 export {

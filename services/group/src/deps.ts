@@ -2,6 +2,7 @@ import { AppError, ErrorCode, quote } from '@im/contracts';
 import type { GroupEventFlow } from './changes/flow.js';
 import type { DirectoryUsers } from './projections/directory-users.js';
 import type { GroupConversations } from './repositories/group-conversations.js';
+import type { GroupLists } from './repositories/group-lists.js';
 import type { GroupMembers } from './repositories/group-members.js';
 import type { GroupTombstones } from './repositories/group-tombstones.js';
 import type { GroupDoc, Groups } from './repositories/groups.js';
@@ -11,6 +12,7 @@ import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
 export interface GroupDeps {
   groups: Groups;
   members: GroupMembers;
+  lists: GroupLists;
   conversations: GroupConversations;
   tombstones: GroupTombstones;
   keys: IdempotencyKeys;

@@ -1,4 +1,4 @@
-import { type Outbox, startPeriodic } from '@im/events';
+import { startPeriodic } from '@im/events';
 import type { Logger } from '@im/log';
 import type { EventOutcomes } from './repositories/event-outcomes.js';
 import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
@@ -6,45 +6,35 @@ import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
 export interface HousekeepingSettings {
   /** How long an Idempotency-Key answers a repeat with the first 201. */
   idempotencyKeyTtlMs: number;
-  /** How long sent outbox records (and their outcomes) are kept, for inspection. */
+  /** How long the outcomes of intents are kept (a replayed intent must find its outcome). */
   outboxRetentionMs: number;
   intervalMs: number;
 }
 
 export interface Housekeeping {
+  /** `events`: day collections of outcomes dropped. */
   runOnce(now?: Date): Promise<{ keys: number; events: number }>;
   stop(): Promise<void>;
 }
 
-const BATCH = 1_000;
-
 /**
  * What FerretDB cannot expire for us (it has no TTL indexes): used Idempotency-Keys after their
- * window, and outbox records long since published, with the outcomes recorded for them. Pending
- * events are never touched. Every copy of the service runs this; deletes of the same documents
- * by two copies are harmless.
+ * window, found through the expiry queue (only the hours that ended since the last pass are
+ * read), and the outcomes of intents older than the retention, dropped a day collection at a
+ * time. Published events need nothing: the outbox deletes them when they are sent. An idle pass
+ * is one look-up and a list of collection names, whatever the history. Every copy of the service
+ * runs this; two copies expiring the same keys is harmless.
  */
 export function startHousekeeping(
-  {
-    outbox,
-    outcomes,
-    keys,
-    log,
-  }: { outbox: Outbox; outcomes: EventOutcomes; keys: IdempotencyKeys; log: Logger },
+  { outcomes, keys, log }: { outcomes: EventOutcomes; keys: IdempotencyKeys; log: Logger },
   settings: HousekeepingSettings,
 ): Housekeeping {
   const pass = async (now: Date) => {
-    const expiredKeys = await keys.expire(new Date(now.getTime() - settings.idempotencyKeyTtlMs));
-    let events = 0;
-    for (;;) {
-      const ids = await outbox.sentBefore(new Date(now.getTime() - settings.outboxRetentionMs), BATCH);
-      if (ids.length === 0) break;
-      // Outcomes first: an outbox record without its outcome is never looked at again (it is sent).
-      await outcomes.remove(ids);
-      events += await outbox.remove(ids);
-      if (ids.length < BATCH) break;
+    const expiredKeys = await keys.expire(new Date(now.getTime() - settings.idempotencyKeyTtlMs), now);
+    const events = await outcomes.dropBefore(new Date(now.getTime() - settings.outboxRetentionMs));
+    if (expiredKeys + events > 0) {
+      log.info({ keys: expiredKeys, outcome_days: events }, 'housekeeping removed old records');
     }
-    if (expiredKeys + events > 0) log.info({ keys: expiredKeys, events }, 'housekeeping removed old records');
     return { keys: expiredKeys, events };
   };
 

@@ -20,12 +20,14 @@ import { updateGroupEndpoint } from './handlers/update-group.js';
 import { userGroupsEndpoint } from './handlers/user-groups.js';
 import { type Housekeeping, type HousekeepingSettings, startHousekeeping } from './housekeeping.js';
 import { memberListBudget } from './member-budget.js';
+import { migrateLookups } from './migrate.js';
 import { consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
 import { EventOutcomes } from './repositories/event-outcomes.js';
 import { GroupConversations } from './repositories/group-conversations.js';
+import { GroupLists } from './repositories/group-lists.js';
 import { GroupMembers } from './repositories/group-members.js';
 import { GroupTombstones } from './repositories/group-tombstones.js';
-import { Groups } from './repositories/groups.js';
+import { GROUP_ID_BLOCK, Groups } from './repositories/groups.js';
 import { IdempotencyKeys } from './repositories/idempotency-keys.js';
 
 export { DEFAULT_DB, type GroupConfig, GroupConfigSchema, readConfig } from './config.js';
@@ -83,20 +85,19 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
     await ensureStream(handles.jsm, stream, { replicas: settings.jetstreamReplicas });
   }
 
-  const groups = new Groups(db, new Counters(db));
+  const groups = new Groups(db, new Counters(db, { blockSize: GROUP_ID_BLOCK }));
   const members = new GroupMembers(db);
+  const lists = new GroupLists(db);
   const tombstones = new GroupTombstones(db);
   const keys = new IdempotencyKeys(db);
   const outcomes = new EventOutcomes(db);
   const users = new DirectoryUsers(db);
   const conversations = new GroupConversations(db);
-  const changes = new GroupChanges({ groups, members, tombstones, keys, outcomes, conversations });
+  const changes = new GroupChanges({ groups, members, lists, tombstones, keys, outcomes, conversations });
   const outbox = new Outbox(db, { collection: GROUP_OUTBOX, prepare: prepareIntent(changes, log) });
-  for (const store of [groups, members, users, outbox]) await store.ensureIndexes();
-  if (!(await conversations.backfilled())) {
-    const claimed = await conversations.backfill(groups.activeConversations());
-    log.info({ claimed }, 'conversation claims written for existing groups');
-  }
+  // Every other collection is read by `_id` only: no index to create.
+  await outbox.ensureIndexes();
+  await migrateLookups(db, { members, lists, conversations, users, outbox, outcomes, keys }, log);
 
   const publisher = new EventPublisher(handles.js);
   const flow = new GroupEventFlow({
@@ -109,6 +110,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   const deps: GroupDeps = {
     groups,
     members,
+    lists,
     conversations,
     tombstones,
     keys,
@@ -127,7 +129,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
     minAgeMs: settings.relayMinAgeMs,
     maxAttempts: settings.relayMaxAttempts,
   });
-  const housekeeping = startHousekeeping({ outbox, outcomes, keys, log }, settings);
+  const housekeeping = startHousekeeping({ outcomes, keys, log }, settings);
   const service = await startService(nc, {
     name: ServiceNames.group,
     version: '0.1.0',

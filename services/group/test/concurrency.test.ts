@@ -8,6 +8,7 @@ import {
   type OrgGroupsReply,
 } from '@im/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupMembers } from '../src/repositories/group-members.js';
 import { type GroupHarness, startGroupHarness } from './harness.js';
 
 /** Concurrency on FerretDB, whose updates are not atomic: the guarantees rest on unique indexes. */
@@ -75,12 +76,13 @@ describe('concurrent changes', () => {
 
     const expected = ['adm', 'base', ...stay].sort();
     expect((await get(group_id)).member_client_ids).toBe(expected.join(':'));
-    const docs = await h.store.db
-      .collection('group_members')
-      .find({ group_id }, { projection: { _id: 0, client_id: 1 } })
-      .toArray();
-    expect(docs).toHaveLength(expected.length); // no duplicate records
-    expect(docs.map((d) => d.client_id).sort()).toEqual(expected);
+    const stored = await new GroupMembers(h.store.db).list(group_id);
+    expect(stored).toEqual(expected); // no duplicate entries
+    // Every member's own list of groups agrees with the group's member list.
+    for (const id of [...stay, ...gone]) {
+      const mine = await h.call<{ data: { id: number }[] }>(GroupSubjects.userGroups, { client_id: id });
+      expect(mine.data.some((g) => g.id === group_id)).toBe(stay.includes(id));
+    }
 
     // Every stay id was announced as added, every gone id as removed; nothing else.
     const events = (await h.events()).filter((e) => e.payload.group_id === group_id);

@@ -11,6 +11,7 @@ import {
   type UserGroupsReply,
 } from '@im/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOOKUPS_MIGRATION } from '../src/migrate.js';
 import { type GroupHarness, startGroupHarness } from './harness.js';
 
 /** One live group per conversation (a unique index), and the look-up the signature service uses. */
@@ -245,8 +246,9 @@ describe('groups made before claims existed', () => {
       updated_at: now,
     });
     await legacy.insertMany([doc(900_001), doc(900_002)]);
-    // As a database from before claims: no mark, so the next start writes them.
+    // As a database from before claims and string ids: no marks, so the next start converts it.
     await h.store.db.collection('group_conversations').deleteOne({ _id: ':backfilled' as never });
+    await h.store.db.collection('group_migrations').deleteOne({ _id: LOOKUPS_MIGRATION as never });
     await h.service!.stop();
     await h.startService();
     expect((await lookup(c)).group?.group_id).toBe(900_001);

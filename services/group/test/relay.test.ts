@@ -5,6 +5,7 @@ import { GroupChanges } from '../src/changes/changes.js';
 import { groupEvent, toOutgoing } from '../src/changes/group-events.js';
 import { EventOutcomes } from '../src/repositories/event-outcomes.js';
 import { GroupConversations } from '../src/repositories/group-conversations.js';
+import { GroupLists } from '../src/repositories/group-lists.js';
 import { GroupMembers } from '../src/repositories/group-members.js';
 import { GroupTombstones } from '../src/repositories/group-tombstones.js';
 import { Groups } from '../src/repositories/groups.js';
@@ -24,6 +25,7 @@ beforeAll(async () => {
   stores = {
     groups: new Groups(db, new Counters(db)),
     members: new GroupMembers(db),
+    lists: new GroupLists(db),
     tombstones: new GroupTombstones(db),
     keys: new IdempotencyKeys(db),
     outcomes: new EventOutcomes(db),

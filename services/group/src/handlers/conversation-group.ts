@@ -15,8 +15,9 @@ import type { GroupDoc } from '../repositories/groups.js';
  * Internal: which group owns a conversation, so the signature service signs invite, kick and join
  * only as the group rules allow. Services only: it tells whether a client is in a group of any
  * organization. The live group (one being created counts) is the one holding the conversation's
- * claim; without one, the newest group made with it answers (a deleted one, or one created before
- * claims existed); else none.
+ * claim; without one, the group that held it last (`group_conversation_last`, written when a
+ * delete releases it; groups from before claims are recorded at start); else none. Both are
+ * look-ups by `_id`.
  */
 export const conversationGroupEndpoint = (deps: GroupDeps) =>
   defineEndpoint({
@@ -31,10 +32,10 @@ export const conversationGroupEndpoint = (deps: GroupDeps) =>
         );
       }
       const holder = await deps.conversations.holderOf(conversion_id);
-      const group =
-        holder === undefined
-          ? await deps.groups.newestWithConversation(conversion_id)
-          : await deps.groups.find(holder);
+      const groupId = holder ?? (await deps.conversations.lastHolderOf(conversion_id));
+      const group = groupId === undefined ? null : await deps.groups.find(groupId);
+      // A pending group is never the answer of the fallback (it holds a claim if anything).
+      if (holder === undefined && group?.status === 'pending') return { group: null };
       if (!group) return { group: null };
       const deleted = await isDeleted(deps, group);
       const isMember = !deleted && (await deps.members.present(group.id, [client_id])).has(client_id);

@@ -1,14 +1,29 @@
 import { defineEndpoint } from '@im/bus';
-import { type Contact, GroupSubjects, type OrgContactsReply, OrgContactsRequest } from '@im/contracts';
+import {
+  type Contact,
+  GroupSubjects,
+  jsonBytes,
+  type OrgContactsReply,
+  OrgContactsRequest,
+} from '@im/contracts';
 import { assertMayReadOrganization } from '../authorize.js';
 import type { GroupDeps } from '../deps.js';
 
 /** The API document shows `"0"` for a contact without an avatar. */
 const NO_AVATAR = '0';
+/**
+ * The most contacts one reply lists. The document's endpoint has no paging, and a school's
+ * 200,000 users are tens of megabytes: far over NATS `max_payload` and no use to a client as
+ * one list. The reply lists the first contacts (groups by id, then users by uid) up to this count
+ * and to the reply's byte budget (docs/group.md, "Contacts").
+ */
+export const CONTACTS_MAX = 1_000;
+/** Entries read per look-up. */
+const PAGE = 200;
 
 /**
  * `GET /im/org/<organization_id>/contacts`: the organization's groups, then its users (from the
- * directory projection), each ordered by id.
+ * directory projection), each ordered by id, at most CONTACTS_MAX and `memberListBytes` of JSON.
  */
 export const orgContactsEndpoint = (deps: GroupDeps) =>
   defineEndpoint({
@@ -17,24 +32,36 @@ export const orgContactsEndpoint = (deps: GroupDeps) =>
     request: OrgContactsRequest,
     handle: async ({ organization_id }, { caller }): Promise<OrgContactsReply> => {
       assertMayReadOrganization(caller, organization_id);
-      const [groups, users] = await Promise.all([
-        deps.groups.allByOrganization(organization_id),
-        deps.users.listByOrganization(organization_id),
-      ]);
-      const data: Contact[] = [
-        ...groups.map((g) => ({
-          id: g.id,
-          avatar: g.group_avatar || NO_AVATAR,
-          name: g.group_name,
-          type: 'group' as const,
-        })),
-        ...users.map((u) => ({
-          id: u.uid,
-          avatar: u.avatar || NO_AVATAR,
-          name: u.name,
-          type: 'user' as const,
-        })),
-      ];
+      const data: Contact[] = [];
+      let bytes = 2;
+      const room = (c: Contact) => {
+        const size = jsonBytes(c) + 1;
+        if (data.length >= CONTACTS_MAX || bytes + size > deps.memberListBytes) return false;
+        data.push(c);
+        bytes += size;
+        return true;
+      };
+      let full = false;
+      for (let skip = 0; !full; skip += PAGE) {
+        const { total, items } = await deps.lists.orgPage(organization_id, skip, PAGE);
+        for (const g of items) {
+          if (!room({ id: g.id, avatar: g.group_avatar || NO_AVATAR, name: g.group_name, type: 'group' })) {
+            full = true;
+            break;
+          }
+        }
+        if (skip + PAGE >= total) break;
+      }
+      for (let skip = 0; !full; skip += PAGE) {
+        const { total, items } = await deps.users.page(organization_id, skip, PAGE);
+        for (const u of items) {
+          if (!room({ id: u.uid, avatar: u.avatar || NO_AVATAR, name: u.name, type: 'user' })) {
+            full = true;
+            break;
+          }
+        }
+        if (skip + PAGE >= total) break;
+      }
       return { data };
     },
   });

@@ -3,7 +3,7 @@ import { GroupSubjects, type OrgGroupsReply, OrgGroupsRequest, pageWindow } from
 import { assertMayReadOrganization } from '../authorize.js';
 import type { GroupDeps } from '../deps.js';
 
-/** `GET /im/org/<organization_id>/groups?page=&per_page=`: ordered by id. */
+/** `GET /im/org/<organization_id>/groups?page=&per_page=`: ordered by id (GroupLists). */
 export const orgGroupsEndpoint = (deps: GroupDeps) =>
   defineEndpoint({
     name: 'org_groups',
@@ -12,10 +12,7 @@ export const orgGroupsEndpoint = (deps: GroupDeps) =>
     handle: async ({ organization_id, page, per_page }, { caller }): Promise<OrgGroupsReply> => {
       assertMayReadOrganization(caller, organization_id);
       const { skip, limit } = pageWindow(page, per_page);
-      const [total, rows] = await Promise.all([
-        deps.groups.countByOrganization(organization_id),
-        deps.groups.pageByOrganization(organization_id, skip, limit),
-      ]);
-      return { total_count: total, data: rows.map((g) => ({ id: g.id, group_name: g.group_name })) };
+      const { total, items } = await deps.lists.orgPage(organization_id, skip, limit);
+      return { total_count: total, data: items.map((g) => ({ id: g.id, group_name: g.group_name })) };
     },
   });

@@ -11,16 +11,11 @@ export const userGroupsEndpoint = (deps: GroupDeps) =>
     request: UserGroupsRequest,
     handle: async ({ client_id, page, per_page }, { caller }): Promise<UserGroupsReply> => {
       assertMayListGroupsOf(caller, client_id);
-      const ids = await deps.members.groupsOf(client_id);
-      if (ids.length === 0) return { total_count: 0, data: [] };
       const { skip, limit } = pageWindow(page, per_page);
-      const [total, rows] = await Promise.all([
-        deps.groups.countActive(ids),
-        deps.groups.pageActive(ids, skip, limit),
-      ]);
+      const { total, items } = await deps.lists.userPage(client_id, skip, limit);
       return {
         total_count: total,
-        data: rows.map((g) => ({
+        data: items.map((g) => ({
           id: g.id,
           group_name: g.group_name,
           organization_id: g.organization_id,

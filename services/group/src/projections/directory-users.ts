@@ -10,10 +10,14 @@ import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/ev
 import type { Logger } from '@im/log';
 import { applyIfNewer, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
+import { LIST_CHUNK } from '../repositories/group-lists.js';
+import { SortedLists, type SortedPage } from '../repositories/sorted-lists.js';
 
 export const DIRECTORY_USERS_DURABLE = 'group-directory-users';
 
 export interface DirectoryUserDoc {
+  /** `<organization_id>:<uid>`: the projection's key, a string `_id` (docs/ferretdb.md, "Lookups"). */
+  _id: string;
   organization_id: number;
   uid: number;
   name: string;
@@ -27,31 +31,49 @@ export interface DirectoryUserDoc {
   updated_at: Date;
 }
 
-/** The group service's read model of an organization's users (contacts), fed only by events. */
+/** A current user as contacts show it. */
+export interface ContactUser {
+  uid: number;
+  name: string;
+  avatar: string;
+}
+
+export const directoryUserId = (organizationId: number, uid: number): string => `${organizationId}:${uid}`;
+
+/**
+ * The group service's read model of an organization's users (contacts), fed only by events:
+ * `group_directory_users`, one document per user under `_id: "<organization_id>:<uid>"` (the
+ * last-writer-wins state), and `group_directory_lists`, per organization its current users by uid
+ * (SortedLists, key `String(organization_id)`), which contacts page through.
+ */
 export class DirectoryUsers {
   readonly #docs: Collection<DirectoryUserDoc>;
-  /** maxTimeMS of the reads that answer requests (queryLimit). */
-  readonly #limit: { maxTimeMS: number };
+  readonly lists: SortedLists<ContactUser, number>;
 
   constructor(db: Db) {
     // Prefixed: services may share a database (the test stack does), and the name says whose it is.
     this.#docs = db.collection<DirectoryUserDoc>('group_directory_users');
-    this.#limit = queryLimit(db);
+    this.lists = new SortedLists<ContactUser, number>(db, 'group_directory_lists', {
+      keyOf: (u) => u.uid,
+      chunkSize: LIST_CHUNK,
+      ...queryLimit(db),
+    });
   }
 
-  async ensureIndexes(): Promise<void> {
-    await this.#docs.createIndex({ organization_id: 1, uid: 1 }, { unique: true });
+  get collection(): Collection<DirectoryUserDoc> {
+    return this.#docs;
   }
 
-  /** The organization's current users, by uid. */
-  listByOrganization(organizationId: number) {
-    return this.#docs
-      .find(
-        { organization_id: organizationId, deleted: false },
-        { ...this.#limit, projection: { _id: 0, uid: 1, name: 1, avatar: 1 } },
-      )
-      .sort({ uid: 1 })
-      .toArray();
+  /** The organization's current users, by uid, `limit` after `skip`. */
+  page(organizationId: number, skip: number, limit: number): Promise<SortedPage<ContactUser>> {
+    return this.lists.page(String(organizationId), skip, limit);
+  }
+
+  /** Puts the user's current state into its organization's list. */
+  async list(doc: Pick<DirectoryUserDoc, 'organization_id' | 'uid' | 'name' | 'avatar' | 'deleted'>) {
+    const key = String(doc.organization_id);
+    if (doc.deleted) await this.lists.change(key, { remove: [doc.uid] });
+    else await this.lists.change(key, { upsert: [{ uid: doc.uid, name: doc.name, avatar: doc.avatar }] });
   }
 
   /** Applies an event unless a newer one is already in (see applyIfNewer). */
@@ -63,7 +85,9 @@ export class DirectoryUsers {
       if (!isUpserted(event)) throw new Error('directory.user.upserted without name, avatar and role');
       user = event;
     }
-    const state: Omit<DirectoryUserDoc, 'organization_id' | 'uid'> = {
+    const state: Omit<DirectoryUserDoc, '_id'> = {
+      organization_id: event.organization_id,
+      uid: event.uid,
       name: user?.name.trim() ?? '',
       avatar: user?.avatar ?? '',
       role: user?.role ?? null,
@@ -72,7 +96,14 @@ export class DirectoryUsers {
       event_id: event.event_id,
       updated_at: new Date(),
     };
-    return applyIfNewer(this.#docs, { organization_id: event.organization_id, uid: event.uid }, state);
+    const outcome = await applyIfNewer(
+      this.#docs,
+      { _id: directoryUserId(event.organization_id, event.uid) },
+      state,
+    );
+    // Also for a redelivery of the event applied last (same time): a crash may have come between.
+    if (outcome === 'applied') await this.list(state);
+    return outcome;
   }
 }
 

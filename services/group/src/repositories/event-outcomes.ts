@@ -16,30 +16,57 @@ interface OutcomeDoc {
   decided_at: Date;
 }
 
+/** The intent an outcome is about: its id, and when it was asked for (which day keeps it). */
+export interface IntentRef {
+  event_id: string;
+  occurred_at: string;
+}
+
+export const OUTCOMES_PREFIX = 'group_event_outcomes_';
+
+/** `group_event_outcomes_20240501`: the collection of the intents asked for on that UTC day. */
+export function outcomesCollection(at: Date): string {
+  return `${OUTCOMES_PREFIX}${at.toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/**
+ * Outcomes live in one collection per UTC day of the intent's `occurred_at`, `_id` = event id:
+ * a look-up is by string `_id`, and forgetting old outcomes is dropping whole collections
+ * (housekeeping), never a scan.
+ */
 export class EventOutcomes {
-  readonly #docs: Collection<OutcomeDoc>;
+  readonly #db: Db;
 
   constructor(db: Db) {
-    this.#docs = db.collection<OutcomeDoc>('group_event_outcomes');
+    this.#db = db;
   }
 
-  async get(eventId: string): Promise<Outcome | undefined> {
-    return (await this.#docs.findOne({ _id: eventId }))?.outcome;
+  #docs(intent: IntentRef): Collection<OutcomeDoc> {
+    return this.#db.collection<OutcomeDoc>(outcomesCollection(new Date(intent.occurred_at)));
+  }
+
+  async get(intent: IntentRef): Promise<Outcome | undefined> {
+    return (await this.#docs(intent).findOne({ _id: intent.event_id }))?.outcome;
   }
 
   /** Records `outcome` unless one is recorded already; returns the one that counts. */
-  async decide(eventId: string, outcome: Outcome): Promise<Outcome> {
+  async decide(intent: IntentRef, outcome: Outcome): Promise<Outcome> {
     try {
-      await this.#docs.insertOne({ _id: eventId, outcome, decided_at: new Date() });
+      await this.#docs(intent).insertOne({ _id: intent.event_id, outcome, decided_at: new Date() });
       return outcome;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      return (await this.get(eventId)) ?? outcome;
+      return (await this.get(intent)) ?? outcome;
     }
   }
 
-  /** Forgets the outcomes of these events: only once their outbox records are sent and purged. */
-  async remove(eventIds: string[]): Promise<void> {
-    if (eventIds.length > 0) await this.#docs.deleteMany({ _id: { $in: eventIds } });
+  /** Drops the day collections of days wholly before `before`; answers how many. */
+  async dropBefore(before: Date): Promise<number> {
+    const limit = outcomesCollection(before);
+    const names = (await this.#db.listCollections({}, { nameOnly: true }).toArray())
+      .map((c) => c.name)
+      .filter((n) => n.startsWith(OUTCOMES_PREFIX) && n < limit);
+    for (const name of names) await this.#db.dropCollection(name).catch(() => undefined);
+    return names.length;
   }
 }

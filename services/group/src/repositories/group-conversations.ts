@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@im/store';
+import { isDuplicateKeyError, isFerretdb } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -14,6 +14,17 @@ interface ClaimDoc {
 }
 
 /**
+ * `group_conversation_last`: per conversation no live group holds any more, the group that held
+ * it last (written by the delete that releases it, before the release): the look-up's answer
+ * when there is no claim, by `_id` instead of a scan of `groups`.
+ */
+interface LastDoc {
+  _id: string;
+  group_id: number;
+  released_at: Date;
+}
+
+/**
  * The document that says the claims of groups created before claims existed were written. Its
  * `_id` holds a `:`, which no conversation id may (they are ids without `:`).
  */
@@ -24,9 +35,29 @@ const BATCH = 1_000;
 
 export class GroupConversations {
   readonly #docs: Collection<ClaimDoc>;
+  readonly #last: Collection<LastDoc>;
+  readonly #db: Db;
 
   constructor(db: Db) {
+    this.#db = db;
     this.#docs = db.collection<ClaimDoc>('group_conversations');
+    this.#last = db.collection<LastDoc>('group_conversation_last');
+  }
+
+  /** The group that held the conversation last, once released (see LastDoc). */
+  async lastHolderOf(conversionId: string): Promise<number | undefined> {
+    return (await this.#last.findOne({ _id: conversionId }, { projection: { group_id: 1 } }))?.group_id;
+  }
+
+  /** Records `groupId` as the conversation's last holder unless a newer group is recorded. */
+  async recordLast(conversionId: string, groupId: number): Promise<void> {
+    const known = await this.lastHolderOf(conversionId);
+    if (known !== undefined && known >= groupId) return;
+    await this.#last.replaceOne(
+      { _id: conversionId },
+      { group_id: groupId, released_at: new Date() },
+      { upsert: true },
+    );
   }
 
   /**
@@ -56,12 +87,19 @@ export class GroupConversations {
 
   /** Gives the conversation back, only if `groupId` still holds it. */
   async release(conversionId: string, groupId: number): Promise<void> {
-    await this.#docs.deleteOne({ _id: conversionId, group_id: groupId });
+    await this.recordLast(conversionId, groupId);
+    if (!(await isFerretdb(this.#db))) {
+      await this.#docs.deleteOne({ _id: conversionId, group_id: groupId });
+      return;
+    }
+    // FerretDB serves only `{_id}` from the index: check the holder, then delete by `_id`. A new
+    // claim can only follow this release, and the changes of one group are serialized.
+    if ((await this.holderOf(conversionId)) === groupId) await this.#docs.deleteOne({ _id: conversionId });
   }
 
   /** Whether the claims of groups older than this collection were written (see backfill). */
   async backfilled(): Promise<boolean> {
-    return (await this.#docs.countDocuments({ _id: BACKFILL_MARK }, { limit: 1 })) > 0;
+    return (await this.#docs.findOne({ _id: BACKFILL_MARK }, { projection: { _id: 1 } })) !== null;
   }
 
   /**

@@ -2,7 +2,8 @@ import { isDuplicateKeyError } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 interface TombstoneDoc {
-  _id: number;
+  /** `String(group_id)` (older versions wrote the number: copied at start, see migrate.ts). */
+  _id: string;
   event_id: string;
   deleted_at: Date;
 }
@@ -23,17 +24,17 @@ export class GroupTombstones {
   /** Records the deletion; returns the id of the event that deleted the group (maybe another). */
   async record(groupId: number, eventId: string): Promise<string> {
     try {
-      await this.#docs.insertOne({ _id: groupId, event_id: eventId, deleted_at: new Date() });
+      await this.#docs.insertOne({ _id: String(groupId), event_id: eventId, deleted_at: new Date() });
       return eventId;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const existing = await this.#docs.findOne({ _id: groupId });
+      const existing = await this.#docs.findOne({ _id: String(groupId) });
       if (!existing) throw error;
       return existing.event_id;
     }
   }
 
   async exists(groupId: number): Promise<boolean> {
-    return (await this.#docs.countDocuments({ _id: groupId }, { limit: 1 })) > 0;
+    return (await this.#docs.findOne({ _id: String(groupId) }, { projection: { _id: 1 } })) !== null;
   }
 }

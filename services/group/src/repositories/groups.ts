@@ -1,5 +1,5 @@
-import { type Counters, queryLimit } from '@im/store';
-import type { Collection, Db } from 'mongodb';
+import { type Counters, isFerretdb, queryLimit } from '@im/store';
+import type { Collection, Db, Document } from 'mongodb';
 
 /**
  * `pending` is a group whose id is reserved and whose creation is under way (invisible to every
@@ -26,14 +26,27 @@ export interface GroupDoc {
   deleted_at?: Date;
 }
 
+/** As stored: `_id` is `String(id)`, so every look-up is one FerretDB serves from its index. */
+type StoredGroup = GroupDoc & { _id: string };
+
 export type NewGroup = Omit<GroupDoc, 'id' | 'status' | 'updated_at' | 'deleted_at'>;
 
 const COUNTER = 'groups';
-const SUMMARY = { projection: { _id: 0, id: 1, group_name: 1, group_avatar: 1 } } as const;
+/** Ids reserved per `$inc` of the counter (docs/group.md, "Ids"). */
+export const GROUP_ID_BLOCK = 50;
 
-/** The `groups` collection. Only renames and status changes update a group document. */
+export const groupKey = (id: number): string => String(id);
+
+/**
+ * The `groups` collection, one document per group under `_id: String(id)`: reads and writes are
+ * look-ups by that `_id` only (docs/ferretdb.md, "Lookups"). Lists of groups live elsewhere
+ * (GroupLists). Only renames and status changes update a group document, and the group service
+ * serializes the changes of one group (GroupChanges), so a read-check-write is safe in one copy;
+ * on MongoDB the conditions are also in the filter, next to the `_id`.
+ */
 export class Groups {
-  readonly #docs: Collection<GroupDoc>;
+  readonly #docs: Collection<StoredGroup>;
+  readonly #db: Db;
   /** maxTimeMS of the reads that answer requests (queryLimit). */
   readonly #limit: { maxTimeMS: number };
 
@@ -41,113 +54,69 @@ export class Groups {
     db: Db,
     private readonly counters: Counters,
   ) {
-    this.#docs = db.collection<GroupDoc>('groups');
+    this.#db = db;
+    this.#docs = db.collection<StoredGroup>('groups');
     this.#limit = queryLimit(db);
   }
 
-  async ensureIndexes(): Promise<void> {
-    // The guard of id allocation: a number handed out twice fails here and is asked for again.
-    await this.#docs.createIndex({ id: 1 }, { unique: true });
-    await this.#docs.createIndex({ organization_id: 1, status: 1, id: 1 });
-    // The conversation look-up of a conversation no live group claims (GroupConversations).
-    await this.#docs.createIndex({ conversion_id: 1, status: 1, id: 1 });
+  get collection(): Collection<StoredGroup> {
+    return this.#docs;
   }
 
   /** Inserts the group as `pending` under a fresh integer id and returns the id. */
   reserve(group: NewGroup): Promise<number> {
-    return this.counters.insertWithNewId<GroupDoc>(this.#docs, COUNTER, (id) => ({
+    // The `_id` index is the guard of id allocation: a number handed out twice fails here.
+    return this.counters.insertWithNewId<StoredGroup>(this.#docs, COUNTER, (id) => ({
       ...group,
+      _id: groupKey(id),
       id,
       status: 'pending',
       updated_at: group.created_at,
     }));
   }
 
-  find(id: number): Promise<GroupDoc | null> {
-    return this.#docs.findOne({ id }, { projection: { _id: 0 } });
+  async find(id: number): Promise<GroupDoc | null> {
+    const doc = await this.#docs.findOne({ _id: groupKey(id) }, this.#limit);
+    if (!doc) return null;
+    const { _id, ...group } = doc;
+    return group;
   }
 
-  findActive(id: number): Promise<GroupDoc | null> {
-    return this.#docs.findOne({ id, status: 'active' }, { projection: { _id: 0 } });
+  async findActive(id: number): Promise<GroupDoc | null> {
+    const group = await this.find(id);
+    return group?.status === 'active' ? group : null;
   }
 
   /** Only a pending group becomes active: a replay cannot revive a deleted one. */
   async activate(id: number): Promise<void> {
-    await this.#docs.updateOne(
-      { id, status: 'pending' },
-      { $set: { status: 'active', updated_at: new Date() } },
-    );
+    const group = await this.find(id);
+    if (group?.status !== 'pending') return;
+    await this.#docs.updateOne(await this.#guard(id, { status: 'pending' }), {
+      $set: { status: 'active', updated_at: new Date() },
+    });
   }
 
-  /** Sets the name unless a newer rename already did (or the group is not active). */
-  async rename(id: number, name: string, at: Date): Promise<void> {
-    await this.#docs.updateOne(
-      { id, status: 'active', name_set_at: { $lte: at } },
+  /** Sets the name unless a newer rename already did (or the group is not active); true if set. */
+  async rename(id: number, name: string, at: Date): Promise<boolean> {
+    const group = await this.find(id);
+    if (group?.status !== 'active' || group.name_set_at > at) return false;
+    const result = await this.#docs.updateOne(
+      await this.#guard(id, { status: 'active', name_set_at: { $lte: at } }),
       { $set: { group_name: name, name_set_at: at, updated_at: new Date() } },
     );
+    return result.matchedCount > 0;
   }
 
   async markDeleted(id: number): Promise<void> {
     const now = new Date();
-    await this.#docs.updateOne({ id }, { $set: { status: 'deleted', deleted_at: now, updated_at: now } });
-  }
-
-  /**
-   * The newest group that was made (active or deleted, never a pending one) with this
-   * conversation: what the conversation look-up answers when no live group claims it.
-   */
-  newestWithConversation(conversionId: string): Promise<GroupDoc | null> {
-    return this.#docs.findOne(
-      { conversion_id: conversionId, status: { $in: ['active', 'deleted'] } },
-      { projection: { _id: 0 }, sort: { id: -1 } },
+    await this.#docs.updateOne(
+      { _id: groupKey(id) },
+      { $set: { status: 'deleted', deleted_at: now, updated_at: now } },
     );
   }
 
-  /** Live groups' conversations, oldest group first: the claims backfill reads these. */
-  activeConversations(): AsyncIterable<{ id: number; conversion_id: string }> {
-    return this.#docs
-      .find({ status: 'active' }, { projection: { _id: 0, id: 1, conversion_id: 1 } })
-      .sort({ id: 1 });
-  }
-
-  countByOrganization(organizationId: number): Promise<number> {
-    return this.#docs.countDocuments({ organization_id: organizationId, status: 'active' }, this.#limit);
-  }
-
-  /** A page of the organization's groups, ordered by id. */
-  pageByOrganization(organizationId: number, skip: number, limit: number) {
-    return this.#docs
-      .find({ organization_id: organizationId, status: 'active' }, { ...this.#limit, ...SUMMARY })
-      .sort({ id: 1 })
-      .skip(skip)
-      .limit(limit)
-      .toArray();
-  }
-
-  /** Every group of the organization (contacts), ordered by id. */
-  allByOrganization(organizationId: number) {
-    return this.#docs
-      .find({ organization_id: organizationId, status: 'active' }, { ...this.#limit, ...SUMMARY })
-      .sort({ id: 1 })
-      .toArray();
-  }
-
-  countActive(ids: number[]): Promise<number> {
-    return this.#docs.countDocuments({ id: { $in: ids }, status: 'active' }, this.#limit);
-  }
-
-  pageActive(ids: number[], skip: number, limit: number) {
-    return this.#docs
-      .find(
-        { id: { $in: ids }, status: 'active' },
-        {
-          ...this.#limit,
-          projection: { _id: 0, id: 1, group_name: 1, organization_id: 1, conversion_id: 1, group_avatar: 1 },
-        },
-      )
-      .sort({ id: 1 })
-      .skip(skip)
-      .limit(limit)
-      .toArray();
+  /** `{_id}`, plus the condition on MongoDB, where a filter on more than `_id` is still indexed. */
+  async #guard(id: number, condition: Document): Promise<Document> {
+    return (await isFerretdb(this.#db)) ? { _id: groupKey(id) } : { _id: groupKey(id), ...condition };
   }
 }

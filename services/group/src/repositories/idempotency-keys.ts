@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateGroupReply, GroupCreatedEvent } from '@im/contracts';
-import { isDuplicateKeyError } from '@im/store';
-import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError, isFerretdb, KeyedList } from '@im/store';
+import type { Collection, Db, Document } from 'mongodb';
 
 export interface IdempotencyDoc {
   /** `<organization_id>:<key>`: keys are scoped per organization. */
@@ -31,12 +31,44 @@ export interface KeyClaim {
   token: string;
 }
 
-/** The `group_idempotency_keys` collection: one claim per key, by insert. */
+const HOUR_MS = 3_600_000;
+/** The expiry queue's key of the claims made in hour `h` (hours since the epoch). */
+const hourKey = (h: number): string => `h:${h}`;
+const EXPIRY_STATE = 'expired-through';
+
+interface ExpiryState {
+  _id: string;
+  hour: number;
+}
+
+/**
+ * The `group_idempotency_keys` collection: one claim per key, by insert, every read and write by
+ * `_id` (on MongoDB the conditions are in the filter too; on FerretDB they are checked on the
+ * document read just before, docs/ferretdb.md, "Lookups"). Every claim is also listed in the
+ * expiry queue `group_idempotency_expiry` (a KeyedList per hour of the claim), so housekeeping
+ * visits only the claims whose window has passed, never the whole collection.
+ */
 export class IdempotencyKeys {
   readonly #docs: Collection<IdempotencyDoc>;
+  readonly #queue: KeyedList<string>;
+  readonly #state: Collection<ExpiryState>;
+  readonly #db: Db;
 
   constructor(db: Db) {
+    this.#db = db;
     this.#docs = db.collection<IdempotencyDoc>('group_idempotency_keys');
+    this.#queue = new KeyedList<string>(db, 'group_idempotency_expiry', { bucketSize: 500 });
+    this.#state = db.collection<ExpiryState>('group_idempotency_expiry_state');
+  }
+
+  /** Lists `scope` for the expiry pass of the hour of `at`. */
+  enqueue(scope: string, at: Date): Promise<number> {
+    return this.#queue.append(hourKey(Math.floor(at.getTime() / HOUR_MS)), [scope]);
+  }
+
+  /** `{_id}` on FerretDB (after the caller checked `condition` on the document), else with it. */
+  async #filter(scope: string, condition: Document): Promise<Document> {
+    return (await isFerretdb(this.#db)) ? { _id: scope } : { _id: scope, ...condition };
   }
 
   /**
@@ -66,6 +98,7 @@ export class IdempotencyKeys {
         reply: null,
         created_at: at,
       });
+      await this.enqueue(scope, at);
       return { scope, token };
     } catch (error) {
       if (isDuplicateKeyError(error)) return undefined;
@@ -80,16 +113,19 @@ export class IdempotencyKeys {
    * lost, and the caller must not go on creating.
    */
   async recordIntent(claim: KeyClaim, event: GroupCreatedEvent): Promise<boolean> {
-    await this.#docs.updateOne(
-      { _id: claim.scope, token: claim.token, intent: null },
-      { $set: { intent: event } },
-    );
+    const seen = await this.find(claim.scope);
+    if (seen?.token !== claim.token || seen.intent) return seen?.intent?.event_id === event.event_id;
+    await this.#docs.updateOne(await this.#filter(claim.scope, { token: claim.token, intent: null }), {
+      $set: { intent: event },
+    });
     const doc = await this.#docs.findOne({ _id: claim.scope }, { projection: { token: 1, intent: 1 } });
     return doc?.token === claim.token && doc.intent?.event_id === event.event_id;
   }
 
   async complete(scope: string, reply: CreateGroupReply): Promise<void> {
-    await this.#docs.updateOne({ _id: scope, reply: null }, { $set: { reply } });
+    const seen = await this.find(scope);
+    if (!seen || seen.reply) return;
+    await this.#docs.updateOne(await this.#filter(scope, { reply: null }), { $set: { reply } });
   }
 
   /**
@@ -98,13 +134,17 @@ export class IdempotencyKeys {
    * with an intent: that group is decided, and a repeat finishes it.
    */
   async releaseStale(scope: string, token: string | null | undefined, before: Date): Promise<void> {
-    await this.#docs.deleteOne({
-      _id: scope,
-      token: token ?? null,
-      intent: null,
-      reply: null,
-      created_at: { $lt: before },
-    });
+    const seen = await this.find(scope);
+    if (!seen || (seen.token ?? null) !== (token ?? null) || seen.intent || seen.reply) return;
+    if (seen.created_at >= before) return;
+    await this.#docs.deleteOne(
+      await this.#filter(scope, {
+        token: token ?? null,
+        intent: null,
+        reply: null,
+        created_at: { $lt: before },
+      }),
+    );
   }
 
   /**
@@ -112,14 +152,44 @@ export class IdempotencyKeys {
    * key is not spent on a group that was never made: a retry decides again.
    */
   async releaseRefused(scope: string, eventId: string): Promise<void> {
-    await this.#docs.deleteOne({ _id: scope, 'intent.event_id': eventId, reply: null });
+    const seen = await this.find(scope);
+    if (seen?.intent?.event_id !== eventId || seen.reply) return;
+    await this.#docs.deleteOne(await this.#filter(scope, { 'intent.event_id': eventId, reply: null }));
   }
 
   /**
    * Forgets keys whose group was created before `before`: a key is good for a retry window (24 h
-   * by default, as payment APIs have it), not forever. A claim still waiting for its reply stays.
+   * by default, as payment APIs have it), not forever. Visits the expiry queue's hours that ended
+   * before `before` and were not visited yet: a claim still waiting for its reply is listed again
+   * in the current hour (`now`), to be looked at once more a window later.
    */
-  async expire(before: Date): Promise<number> {
-    return (await this.#docs.deleteMany({ reply: { $ne: null }, created_at: { $lt: before } })).deletedCount;
+  async expire(before: Date, now: Date = new Date()): Promise<number> {
+    const through = Math.floor(before.getTime() / HOUR_MS) - 1; // the last hour wholly before `before`
+    const state = await this.#state.findOne({ _id: EXPIRY_STATE });
+    // A first pass starts a week back: claims older than the queue were listed at start (migrate.ts).
+    let hour = state ? state.hour + 1 : through - 24 * 7;
+    let expired = 0;
+    for (; hour <= through; hour++) {
+      const key = hourKey(hour);
+      const total = await this.#queue.count(key);
+      for (let skip = 0; skip < total; skip += this.#queue.bucketSize) {
+        const { items } = await this.#queue.oldestFirst(key, skip, this.#queue.bucketSize);
+        for (const scope of items) {
+          const doc = await this.find(scope);
+          if (!doc) continue;
+          if (doc.reply && doc.created_at < before) {
+            await this.#docs.deleteOne({ _id: scope });
+            expired++;
+          } else {
+            await this.enqueue(scope, now);
+          }
+        }
+      }
+      const buckets = Math.ceil(total / this.#queue.bucketSize);
+      for (let k = 0; k < buckets; k++) await this.#queue.docs.deleteOne({ _id: `${key}#${k}` });
+      await this.#queue.docs.deleteOne({ _id: key });
+      await this.#state.replaceOne({ _id: EXPIRY_STATE }, { hour }, { upsert: true });
+    }
+    return expired;
   }
 }
