@@ -201,7 +201,9 @@ export function renderShape(shape: unknown): string {
  * `deliveries find {student_uid: string} sort {pushed_at: -1, push_id: -1} skip>0`.
  */
 export function shapeKey(shape: QueryShape): string {
-  let key = `${shape.collection} ${shape.kind} ${renderShape(shape.filter)}`;
+  // One collection per day (`…_20261201`) is one shape, whatever the day.
+  const collection = shape.collection.replace(/_\d{8}$/, '_<yyyymmdd>');
+  let key = `${collection} ${shape.kind} ${renderShape(shape.filter)}`;
   if (shape.sort) key += ` sort ${renderShape(shape.sort)}`;
   if (shape.skip) key += ' skip>0';
   if (shape.stages && shape.stages.length > 0) key += ` | ${shape.stages.join(' ')}`;
