@@ -95,11 +95,19 @@ describe('metrics of every process', () => {
       Date.now() + 15_000,
     );
 
-    const after = Object.fromEntries(
-      await Promise.all(Object.keys(stack.metricsUrls).map(async (n) => [n, await scrape(n)] as const)),
-    );
+    const scrapeAll = async () =>
+      Object.fromEntries(
+        await Promise.all(Object.keys(stack.metricsUrls).map(async (n) => [n, await scrape(n)] as const)),
+      );
+    let after = await scrapeAll();
     const moved = (name: string, metric: string, labels: Record<string, string>) =>
       sum(after[name]!, metric, labels) - sum(before[name]!, metric, labels);
+    // The inbox is written before the message is acked: wait for the ack to be counted too.
+    const workersAck = { consumer: 'workers-class-messages', outcome: 'ack' };
+    await pollUntil(async () => {
+      after = await scrapeAll();
+      return moved('workers', 'im_consumer_messages_total', workersAck) >= 1;
+    }, Date.now() + 15_000);
 
     const login = { route: '/signature/login/:app_id/:client_id' };
     expect(moved('gateway', 'im_http_requests_total', { ...login, status: '200' })).toBe(1);
