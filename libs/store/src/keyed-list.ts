@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { isDuplicateKeyError } from './duplicate-key.js';
 import { KeyLock } from './key-lock.js';
 import { isFerretdb } from './server-kind.js';
@@ -34,8 +34,19 @@ export interface ListPage<T> {
 }
 
 export interface KeyedListOptions<T> {
-  /** Entries per sealed bucket, and the most a page may ask for. */
+  /**
+   * Entries per sealed bucket. Small buckets keep the head small, and FerretDB's cost of a write
+   * grows with the document it rewrites; large ones keep a page within fewer look-ups.
+   */
   bucketSize?: number;
+  /** The most entries a page may ask for; default: one bucket (a page then reads ≤ 2 and the head). */
+  maxPage?: number;
+  /**
+   * The list's order, oldest first, by these fields (each ascending): an entry that arrives late
+   * (two fan-outs finishing out of order) takes its place among the head's entries. One older
+   * than the whole head goes at the head's start. Default: arrival order.
+   */
+  sortBy?: readonly (keyof T & string)[];
   /**
    * An entry's identity: `append` skips an entry whose id is already among the list's newest
    * positions (the head and the last sealed bucket), so a redelivered write is not listed twice.
@@ -66,8 +77,10 @@ export const DEFAULT_BUCKET_SIZE = 100;
 export class KeyedList<T> {
   readonly docs: Collection<ListDoc<T>>;
   readonly bucketSize: number;
+  readonly maxPage: number;
   readonly #idOf: ((entry: T) => string | number) | undefined;
   readonly #idField: (keyof T & string) | undefined;
+  readonly #sortBy: readonly (keyof T & string)[];
   readonly #read: { maxTimeMS?: number };
   readonly #locks = new KeyLock();
   readonly #db: Db;
@@ -77,7 +90,9 @@ export class KeyedList<T> {
     this.docs = db.collection<ListDoc<T>>(collection);
     this.bucketSize = options.bucketSize ?? DEFAULT_BUCKET_SIZE;
     if (!Number.isInteger(this.bucketSize) || this.bucketSize < 1) throw new Error('bucketSize must be ≥ 1');
+    this.maxPage = options.maxPage ?? this.bucketSize;
     this.#idField = options.idField;
+    this.#sortBy = options.sortBy ?? [];
     const field = options.idField;
     this.#idOf = field ? (entry: T) => entry[field] as string | number : options.idOf;
     this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
@@ -107,7 +122,7 @@ export class KeyedList<T> {
         try {
           head = (await this.docs.findOneAndUpdate(
             { _id: headId(key), 'recent.ids': { $ne: id } },
-            { $push: { items: entry, 'recent.ids': id }, $inc: { n: 1 } } as never,
+            { $push: { items: this.#pushed(entry), 'recent.ids': id }, $inc: { n: 1 } } as never,
             { upsert: true, returnDocument: 'after' },
           )) as ListHead<T> | null;
         } catch (error) {
@@ -120,6 +135,37 @@ export class KeyedList<T> {
         }
         if (head && head.items.length > this.bucketSize) await this.#sealFull(key);
         return true;
+      }
+    });
+  }
+
+  /**
+   * Appends an entry the caller knows is not listed (its own guard said so, such as an insert
+   * the unique `_id` accepted): one find-and-update by `_id` alone, with no check, which FerretDB
+   * finds through its index too; a head grown past a bucket is sealed right after.
+   */
+  appendFresh(key: string, entry: T): Promise<void> {
+    return this.#locks.run(key, async () => {
+      // FerretDB does a find-and-modify as a read and a write anyway, and may not sort a $push.
+      if (await isFerretdb(this.#db)) {
+        await this.#append(key, [entry]);
+        return;
+      }
+      const push: Document = { items: this.#pushed(entry) };
+      if (this.#idOf) push['recent.ids'] = this.#idOf(entry);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const head = (await this.docs.findOneAndUpdate(
+            { _id: headId(key) },
+            { $push: push, $inc: { n: 1 } } as never,
+            { upsert: true, returnDocument: 'after' },
+          )) as ListHead<T> | null;
+          if (head && head.items.length > this.bucketSize) await this.#sealFull(key);
+          return;
+        } catch (error) {
+          // Two first appends from two processes: the other created the head; push onto it.
+          if (!isDuplicateKeyError(error) || attempt >= 3) throw error;
+        }
       }
     });
   }
@@ -190,7 +236,7 @@ export class KeyedList<T> {
   }
 
   #checkLimit(limit: number): number {
-    if (limit > this.bucketSize) throw new Error(`a page holds at most ${this.bucketSize} entries`);
+    if (limit > this.maxPage) throw new Error(`a page holds at most ${this.maxPage} entries`);
     return Math.max(0, limit);
   }
 
@@ -250,7 +296,11 @@ export class KeyedList<T> {
         items = items.slice(this.bucketSize);
       }
       const take = remaining.slice(0, this.bucketSize - items.length);
-      const next: ListHead<T> = { _id: headId(key), n: head.n + take.length, items: [...items, ...take] };
+      const next: ListHead<T> = {
+        _id: headId(key),
+        n: head.n + take.length,
+        items: this.#placed(items, take),
+      };
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...next.items.map(this.#idOf)] };
       if (await this.#writeHead(head.n, next, cas)) {
         remaining = remaining.slice(take.length);
@@ -287,10 +337,40 @@ export class KeyedList<T> {
     }
   }
 
-  /** The last sealed bucket's part of `recent`: what precedes the head's own ids. */
+  /** The last sealed bucket's part of `recent`: the ids that are not the head's own. */
   #sealedIdsOf(head: ListHead<T>): (string | number)[] {
-    const ids = head.recent?.ids ?? [];
-    return ids.slice(0, Math.max(0, ids.length - head.items.length));
+    const idOf = this.#idOf;
+    if (!idOf) return [];
+    const own = new Set(head.items.map(idOf));
+    return (head.recent?.ids ?? []).filter((id) => !own.has(id));
+  }
+
+  /** The head's items with `entries` each put in its place (sortBy), or after them. */
+  #placed(items: readonly T[], entries: readonly T[]): T[] {
+    const out = [...items];
+    for (const entry of entries) {
+      let i = out.length;
+      while (i > 0 && this.#compare(out[i - 1] as T, entry) > 0) i--;
+      out.splice(i, 0, entry);
+    }
+    return out;
+  }
+
+  #compare(a: T, b: T): number {
+    for (const field of this.#sortBy) {
+      const x = a[field] as unknown;
+      const y = b[field] as unknown;
+      const [u, v] = x instanceof Date && y instanceof Date ? [x.getTime(), y.getTime()] : [x, y];
+      if ((u as number) < (v as number)) return -1;
+      if ((u as number) > (v as number)) return 1;
+    }
+    return 0;
+  }
+
+  /** What a MongoDB `$push` appends: the entry, sorted into place when the list has an order. */
+  #pushed(entry: T): unknown {
+    if (this.#sortBy.length === 0) return entry;
+    return { $each: [entry], $sort: Object.fromEntries(this.#sortBy.map((f) => [f, 1])) };
   }
 
   /** Ids of the head's entries and of the last sealed bucket's, for the redelivery check. */

@@ -145,3 +145,29 @@ describe('KeyedList.appendOne', () => {
     expect(ids.sort((a, b) => a - b)).toEqual(range(0, 13));
   });
 });
+
+describe('KeyedList.appendFresh', () => {
+  it('appends without a check, seals past a bucket, and pages across many buckets', async () => {
+    const list = new KeyedList<Entry>(db, 'fresh', { bucketSize: 2, maxPage: 5, idField: 'id' });
+    for (const id of range(0, 7)) await list.appendFresh('k', entry(id));
+    expect(await list.count('k')).toBe(7);
+    expect((await list.newestFirst('k', 0, 5)).items.map((e) => e.id)).toEqual([6, 5, 4, 3, 2]);
+    expect((await list.oldestFirst('k', 1, 5)).items.map((e) => e.id)).toEqual([1, 2, 3, 4, 5]);
+    // The recent ids came along: a checked append of a listed id is refused.
+    expect(await list.appendOne('k', entry(6))).toBe(false);
+    expect(await list.appendOne('k', entry(5))).toBe(false);
+    await expect(list.newestFirst('k', 0, 6)).rejects.toThrow(/at most 5/);
+  });
+});
+
+describe('KeyedList with an order', () => {
+  it('puts a late entry in its place among the head, an older one at the head start', async () => {
+    const list = new KeyedList<Entry>(db, 'ordered', { bucketSize: 3, idField: 'id', sortBy: ['id'] });
+    for (const id of [1, 2, 3]) await list.appendFresh('k', entry(id)); // sealed on the next append
+    for (const id of [6, 4, 5]) await list.appendOne('k', entry(id));
+    expect((await list.oldestFirst('k', 0, 3)).items.map((e) => e.id)).toEqual([1, 2, 3]);
+    expect((await list.oldestFirst('k', 3, 3)).items.map((e) => e.id)).toEqual([4, 5, 6]);
+    await list.appendFresh('k', entry(0)); // older than the whole head (and the sealed bucket)
+    expect((await list.newestFirst('k', 0, 3)).items.map((e) => e.id)).toEqual([0, 6, 5]);
+  });
+});

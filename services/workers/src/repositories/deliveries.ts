@@ -1,4 +1,4 @@
-import type { ClassMessageEvent } from '@im/contracts';
+import { type ClassMessageEvent, MAX_PER_PAGE } from '@im/contracts';
 import { isDuplicateKeyError, KeyedList, type ListPage, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 import { PushProgress } from './push-progress.js';
@@ -38,6 +38,9 @@ export interface ChunkOutcome {
 
 export const deliveryId = (pushId: number, studentUid: string): string => `${pushId}:${studentUid}`;
 
+/** Inbox entries per sealed bucket (KeyedList). */
+const INBOX_BUCKET = 25;
+
 /** Inbox heads written at once by one chunk: FerretDB has one writer per database anyway. */
 const INBOX_WRITERS = 8;
 
@@ -47,8 +50,9 @@ const INBOX_WRITERS = 8;
  * - `inbox`: each student's notifications, newest last, a KeyedList keyed by the student;
  * - `deliveries`: one record per (push, student), for a push's recipients and the once-only rule;
  * - `push_progress`: how many of a push's recipients are written (PushProgress).
- * A chunk is written in that order, so a crash at any point leaves what the retried chunk
- * completes: the inbox skips a push it already lists, the insert refuses records already there.
+ * A chunk writes the deliveries first, then the inboxes, then the progress, so a crash at any
+ * point leaves what the retried chunk completes: the insert refuses the deliveries already there,
+ * and the inbox of each of those students is checked for the push before it is appended to.
  */
 export class Deliveries {
   readonly docs: Collection<Delivery>;
@@ -60,7 +64,16 @@ export class Deliveries {
   constructor(db: Db) {
     this.#limit = queryLimit(db);
     this.docs = db.collection<Delivery>('deliveries');
-    this.inbox = new KeyedList<InboxEntry>(db, 'inbox', { idField: 'push_id', ...this.#limit });
+    // Buckets of 25: every delivery rewrites the head, so it stays small; a page of 100 (the
+    // most a client may ask) reads the head and at most 5 buckets.
+    this.inbox = new KeyedList<InboxEntry>(db, 'inbox', {
+      idField: 'push_id',
+      // Newest push first on every page, even when two fan-outs finish out of order.
+      sortBy: ['pushed_at', 'push_id'],
+      bucketSize: INBOX_BUCKET,
+      maxPage: MAX_PER_PAGE,
+      ...this.#limit,
+    });
     this.progress = new PushProgress(db, this.#limit);
   }
 
@@ -87,21 +100,31 @@ export class Deliveries {
       pushed_at: pushedAt,
       delivered_at: deliveredAt,
     };
-    await eachLimited(uids, INBOX_WRITERS, (uid) => this.inbox.appendOne(uid, entry));
     const docs: Delivery[] = uids.map((student_uid) => ({
       _id: deliveryId(event.push_id, student_uid),
       student_uid,
       ...entry,
     }));
-    let outcome: ChunkOutcome = { inserted: docs.length, duplicates: 0 };
+    const repeated = new Set<number>();
     try {
       await this.docs.insertMany(docs, { ordered: false });
     } catch (error) {
       // Anything but "already there" (the server down, a bad document) fails the attempt.
       if (!isDuplicateKeyError(error)) throw error;
-      const duplicates = (error as { writeErrors?: unknown[] }).writeErrors?.length ?? 1;
-      outcome = { inserted: docs.length - duplicates, duplicates };
+      for (const { index } of (error as { writeErrors?: { index: number }[] }).writeErrors ?? []) {
+        repeated.add(index);
+      }
+      // No detail of which: treat every student of the chunk as possibly written before.
+      if (repeated.size === 0) for (let i = 0; i < uids.length; i++) repeated.add(i);
     }
+    // A delivery the insert accepted is new, so is its inbox entry: one write. One it refused was
+    // written by an earlier attempt, which may have died before the inbox: check, then write.
+    await eachLimited(
+      uids.map((uid, i) => [uid, i] as const),
+      INBOX_WRITERS,
+      ([uid, i]) => (repeated.has(i) ? this.inbox.appendOne(uid, entry) : this.inbox.appendFresh(uid, entry)),
+    );
+    const outcome: ChunkOutcome = { inserted: docs.length - repeated.size, duplicates: repeated.size };
     await this.progress.advance(event.push_id, start + studentUids.length, event.student_uids.length);
     return outcome;
   }
