@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@im/bus';
 import { compileValidator, DeadLetterHeaders, deadLetterSubject } from '@im/contracts';
 import type { Logger } from '@im/log';
 import { consumerMessages, consumerRedeliveries, deadLetters } from '@im/metrics';
@@ -8,6 +9,7 @@ import type { JetStreamHandles } from './jetstream.js';
 import { PermanentFailure } from './permanent-failure.js';
 import { type Puller, startPuller } from './puller.js';
 import { isStreamMissing, retryUntilStream, type StreamWaitSettings } from './stream-wait.js';
+import { isUnavailable } from './unavailable.js';
 
 export { PermanentFailure } from './permanent-failure.js';
 
@@ -59,7 +61,8 @@ export interface RunningConsumer {
 /**
  * A durable pull consumer: explicit acks after the work is done, `nak` with backoff on failure,
  * and after `maxAttempts` (at once for a bad payload or a PermanentFailure) the message goes to
- * `im.deadletter.<durable>` with the error in its headers. Every copy of a worker binds to the
+ * `im.deadletter.<durable>` with the error in its headers; a failure that says the database or
+ * NATS is not answering is retried without end instead (an outage is not the message's fault). Every copy of a worker binds to the
  * same durable, so more copies share the load; each pulls only what it can handle soon and keeps
  * what it holds alive (see startPuller), so `deliveryCount` counts real attempts.
  *
@@ -143,9 +146,17 @@ export async function runConsumer<S extends TSchema>(
     } catch (error) {
       const attempt = m.info.deliveryCount;
       const reason = (error as Error).message ?? String(error);
-      if (attempt >= maxAttempts || error instanceof PermanentFailure) return deadLetter(m, reason);
+      // A database or NATS that does not answer (in time) is no fault of the message: it is
+      // retried for as long as that lasts, never dead-lettered for it.
+      const outage = isDatabaseUnavailable(error) || isUnavailable(error);
+      if (!outage && (attempt >= maxAttempts || error instanceof PermanentFailure)) {
+        return deadLetter(m, reason);
+      }
       const delay = backoffMs[Math.min(attempt - 1, backoffMs.length - 1)] ?? 1_000;
-      log.warn({ durable, seq: m.seq, attempt, delay, err: reason }, 'handler failed; will retry');
+      log.warn(
+        { durable, seq: m.seq, attempt, delay, err: reason, outage },
+        outage ? 'handler failed: a dependency is unavailable; will retry' : 'handler failed; will retry',
+      );
       m.nak(delay);
       consumerMessages.inc({ consumer: durable, outcome: 'retry' });
     }

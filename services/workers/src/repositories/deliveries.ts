@@ -42,7 +42,7 @@ export const deliveryId = (pushId: number, studentUid: string): string => `${pus
 const INBOX_BUCKET = 25;
 
 /** Inbox heads written at once by one chunk: FerretDB has one writer per database anyway. */
-const INBOX_WRITERS = 8;
+const INBOX_WRITERS = 4;
 
 /**
  * The workers' deliveries, kept for the reads they answer, each a look-up by `_id`
