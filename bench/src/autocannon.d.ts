@@ -1,5 +1,5 @@
 /**
- * The slice of autocannon 8 this workspace uses. Written here rather than taken from
+ * The slice of autocannon 9 this workspace uses. Written here rather than taken from
  * `@types/autocannon`, which describes autocannon 7 and would be one more package in the root lock file.
  */
 declare module 'autocannon' {
@@ -17,6 +17,24 @@ declare module 'autocannon' {
       workers?: number;
       /** Sent with every request. */
       headers?: Record<string, string>;
+      /** Requests to make in all, instead of a duration. */
+      amount?: number;
+      /** Each connection cycles through these; a `setupRequest` builds each request anew. */
+      requests?: RequestSpec[];
+    }
+
+    /** The raw request autocannon is about to send; `setupRequest` may change any field. */
+    interface RawRequest {
+      method: string;
+      path: string;
+      headers: Record<string, string>;
+      body?: string | Buffer;
+    }
+
+    interface RequestSpec {
+      setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
+      /** Called with every response's status and body (bodies are collected only when it is set). */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
 
     interface Histogram {

@@ -1,25 +1,51 @@
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fanout } from './fanout.js';
 import { loadOptionsFromEnv } from './load.js';
 import { renderSuite } from './report.js';
 import type { Suite, SuiteResult } from './suite.js';
 import { signatureLogin } from './suites/signature-login.js';
+import { volume } from './suites/volume.js';
 
 /**
- * The suites, run one after another (never in parallel: they would measure each other). A new
- * suite is a `Suite` in src/suites/ added here; main prints its section and its figures.
+ * The suites by the name that picks them (`npm run bench -- volume`), run one after another
+ * (never in parallel: they would measure each other). A new suite is a `Suite` in src/suites/
+ * added here; main prints its section and its figures.
  */
-const SUITES: Suite[] = [signatureLogin, fanout];
+const SUITES: Record<string, Suite> = { signature: signatureLogin, fanout, volume };
+/** What `npm run bench` runs without names. The volume suite seeds a school year: only when asked. */
+const DEFAULT_SUITES = ['signature', 'fanout'];
+
+const USAGE = `usage: npm run bench [-- <suite>...]
+  no suite     ${DEFAULT_SUITES.join(', ')}
+  signature    the signature path under load next to an in-process baseline
+  fanout       a class push fanned out, next to a raw insertMany
+  volume       every route on an empty store, then on a seeded school year (VOLUME_SCALE=0.01: a quick run)`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = args.filter((name) => !(name in SUITES));
+if (unknown.length > 0) {
+  console.error(`bench: no suite named ${unknown.map((name) => `"${name}"`).join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
+const selected = (args.length > 0 ? [...new Set(args)] : DEFAULT_SUITES).map((name) => SUITES[name]!);
 
 const load = loadOptionsFromEnv();
 const progress = (message: string) => console.error(`[bench] ${message}`);
-// Other work on the machine skews every figure: the load average goes into the report.
+// Other work on the machine skews every figure: the machine and its load average head the report.
 const loadBefore = loadavg();
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 progress(`${cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `@im/bench ${new Date().toISOString()}: ${machine}; Node.js ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`,
+);
 
 const results: SuiteResult[] = [];
 const failures: string[] = [];
-for (const suite of SUITES) {
+for (const suite of selected) {
   progress(`suite "${suite.name}"`);
   try {
     const result = await suite.run({ load, progress: (message) => progress(`${suite.name}: ${message}`) });
@@ -49,7 +75,8 @@ console.log(
     cpuModel: cpus()[0]?.model,
     loadAverageBefore: loadBefore,
     load,
-    suites: results,
+    // The tables are above; the figures they show are in `runs`, `checks` and `figures`.
+    suites: results.map(({ sections: _tables, ...result }) => result),
     failures,
   }),
 );

@@ -10,7 +10,7 @@ export function fmt(value: number, decimals = 0): string {
 
 /** One suite's section of the report: throughput, per-process cost, then the targets. */
 export function renderSuite(result: SuiteResult, load: LoadOptions): string {
-  const title = `== ${result.suite} == (${load.connections} connections, ${load.durationS} s measured after a ${load.warmupS} s warm-up)`;
+  const title = `== ${result.suite} == (${result.title ?? `${load.connections} connections, ${load.durationS} s measured after a ${load.warmupS} s warm-up`})`;
   const runs = renderTable(
     [
       'target',
@@ -61,5 +61,11 @@ export function renderSuite(result: SuiteResult, load: LoadOptions): string {
   );
   const errors = result.errors.length > 0 ? `\nERRORS\n${result.errors.map((e) => `  ${e}`).join('\n')}` : '';
   const notes = (result.notes ?? []).map((note) => `\nnote: ${note}`).join('');
-  return `${title}${notes}\n\n${runs}\n\n${processes}\n\n${checks}${errors}\n`;
+  // Only the parts a suite has: a suite with tables of its own may have no runs or no checks.
+  const parts = [
+    ...(result.runs.length > 0 ? [runs, processes] : []),
+    ...(result.sections ?? []),
+    ...(result.checks.length > 0 ? [checks] : []),
+  ];
+  return `${title}${notes}\n\n${parts.join('\n\n')}${errors}\n`;
 }

@@ -47,6 +47,12 @@ export interface SuiteResult {
   notes?: string[];
   /** Failures that make the benchmark meaningless (wrong answers, non-2xx, errors): exit non-zero. */
   errors: string[];
+  /** The title's description in place of the load options (a suite that drives its own load). */
+  title?: string;
+  /** Tables of the suite's own, printed under the title, for figures that are not `runs`. */
+  sections?: string[];
+  /** Those figures, for the JSON line. */
+  figures?: unknown;
 }
 
 export interface SuiteContext {

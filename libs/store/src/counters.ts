@@ -49,7 +49,7 @@ export class Counters {
       } catch (error) {
         // Concurrent first calls all try to create the counter; FerretDB refuses all but one with
         // E11000 on `_id` instead of retrying the upsert. Asking again finds the document.
-        if (attempt >= 5 || !isDuplicateKeyError(error)) throw error;
+        if (attempt >= 20 || !isDuplicateKeyError(error)) throw error;
       }
     }
   }
