@@ -287,14 +287,7 @@ export class KeyedList<T> {
         remaining = remaining.filter((e) => !known.has(this.#idOf!(e)));
         if (remaining.length === 0) break;
       }
-      let items = head.items;
-      let sealedIds = this.#sealedIdsOf(head);
-      while (items.length >= this.bucketSize) {
-        const full = items.slice(0, this.bucketSize);
-        await this.#seal(key, (head.n - items.length) / this.bucketSize, full);
-        if (this.#idOf) sealedIds = full.map(this.#idOf);
-        items = items.slice(this.bucketSize);
-      }
+      const { items, sealedIds } = await this.#sealLeading(key, head, this.bucketSize - 1);
       const take = remaining.slice(0, this.bucketSize - items.length);
       const next: ListHead<T> = {
         _id: headId(key),
@@ -397,20 +390,27 @@ export class KeyedList<T> {
     for (let attempt = 1; attempt <= 50; attempt++) {
       const head = await this.#head(key);
       if (!head || head.items.length <= this.bucketSize) return;
-      let items = head.items;
-      let sealedIds = this.#sealedIdsOf(head);
-      let start = head.n - items.length;
-      while (items.length > this.bucketSize) {
-        const full = items.slice(0, this.bucketSize);
-        await this.#seal(key, start / this.bucketSize, full);
-        if (this.#idOf) sealedIds = full.map(this.#idOf);
-        items = items.slice(this.bucketSize);
-        start += this.bucketSize;
-      }
+      const { items, sealedIds } = await this.#sealLeading(key, head, this.bucketSize);
       const next: ListHead<T> = { _id: head._id, n: head.n, items };
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...items.map(this.#idOf)] };
       if (await this.#writeHead(head.n, next, cas)) return;
     }
+  }
+
+  /**
+   * Seals the head's leading buckets until at most `keep` of its entries are left; answers those
+   * entries and the ids of the last bucket sealed (or the head's own record of them).
+   */
+  async #sealLeading(key: string, head: ListHead<T>, keep: number) {
+    let items = head.items;
+    let sealedIds = this.#sealedIdsOf(head);
+    while (items.length > keep) {
+      const full = items.slice(0, this.bucketSize);
+      await this.#seal(key, (head.n - items.length) / this.bucketSize, full);
+      if (this.#idOf) sealedIds = full.map(this.#idOf);
+      items = items.slice(this.bucketSize);
+    }
+    return { items, sealedIds };
   }
 
   /** Inserts a sealed bucket; already there means an earlier attempt sealed it with the same entries. */

@@ -50,8 +50,8 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
   const handles = await openJetStream(nc);
   // Only what it publishes into: IM_CLASS_EVENTS is the broadcast service's, the consumer waits for it.
   await ensureStream(handles.jsm, Streams.deadLetters, { replicas: config.jetstreamReplicas });
+  // Every read and write of the deliveries goes by `_id`: no index to create.
   const deliveries = new Deliveries(db);
-  await deliveries.ensureIndexes();
   const consumer = await consumeClassMessages(handles, log, deliveries, config);
   const service = await startService(nc, {
     name: WORKERS_SERVICE_NAME,

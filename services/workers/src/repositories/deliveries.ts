@@ -77,9 +77,6 @@ export class Deliveries {
     this.progress = new PushProgress(db, this.#limit);
   }
 
-  /** Every read and write goes by `_id`: no index to create. */
-  async ensureIndexes(): Promise<void> {}
-
   /**
    * Writes the deliveries of `studentUids`, the roster's students from position `start` on, and
    * then records that the roster is written up to the chunk's end.
@@ -132,10 +129,6 @@ export class Deliveries {
   /** A page of a student's deliveries, newest first, with how many there are: ≤ 3 look-ups. */
   pageForStudent(studentUid: string, skip: number, limit: number): Promise<ListPage<InboxEntry>> {
     return this.inbox.newestFirst(studentUid, skip, limit);
-  }
-
-  countForStudent(studentUid: string): Promise<number> {
-    return this.inbox.count(studentUid);
   }
 
   /** Deliveries written so far for each push (PushProgress). */
