@@ -15,4 +15,4 @@ export {
   type ListPage,
 } from './keyed-list.js';
 export { queryLimit, setQueryLimit } from './query-limit.js';
-export { isFerretdb } from './server-kind.js';
+export { guardedById, isFerretdb } from './server-kind.js';

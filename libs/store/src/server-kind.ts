@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 
 /**
  * Whether the server behind `db` is FerretDB, which answers `buildInfo` with `ferretdbVersion`.
@@ -20,4 +20,14 @@ export function isFerretdb(db: Db): Promise<boolean> {
     kinds.set(client, kind);
   }
   return kind;
+}
+
+/**
+ * The filter of a conditional write by `_id`: `{_id, ...condition}` on MongoDB, where the filter
+ * is one atomic compare-and-set served by the `_id` index; `{_id}` alone on FerretDB, which would
+ * scan the collection for a filter with another key and whose updates are not atomic anyway
+ * (docs/ferretdb.md): there the caller checks `condition` on the document it read.
+ */
+export async function guardedById(db: Db, _id: string, condition: Document): Promise<Document> {
+  return (await isFerretdb(db)) ? { _id } : { _id, ...condition };
 }

@@ -1,5 +1,5 @@
-import { type Counters, isFerretdb, queryLimit } from '@im/store';
-import type { Collection, Db, Document } from 'mongodb';
+import { type Counters, guardedById, queryLimit } from '@im/store';
+import type { Collection, Db } from 'mongodb';
 
 /**
  * `pending` is a group whose id is reserved and whose creation is under way (invisible to every
@@ -91,7 +91,7 @@ export class Groups {
   async activate(id: number): Promise<void> {
     const group = await this.find(id);
     if (group?.status !== 'pending') return;
-    await this.#docs.updateOne(await this.#guard(id, { status: 'pending' }), {
+    await this.#docs.updateOne(await guardedById(this.#db, groupKey(id), { status: 'pending' }), {
       $set: { status: 'active', updated_at: new Date() },
     });
   }
@@ -101,7 +101,7 @@ export class Groups {
     const group = await this.find(id);
     if (group?.status !== 'active' || group.name_set_at > at) return false;
     const result = await this.#docs.updateOne(
-      await this.#guard(id, { status: 'active', name_set_at: { $lte: at } }),
+      await guardedById(this.#db, groupKey(id), { status: 'active', name_set_at: { $lte: at } }),
       { $set: { group_name: name, name_set_at: at, updated_at: new Date() } },
     );
     return result.matchedCount > 0;
@@ -113,10 +113,5 @@ export class Groups {
       { _id: groupKey(id) },
       { $set: { status: 'deleted', deleted_at: now, updated_at: now } },
     );
-  }
-
-  /** `{_id}`, plus the condition on MongoDB, where a filter on more than `_id` is still indexed. */
-  async #guard(id: number, condition: Document): Promise<Document> {
-    return (await isFerretdb(this.#db)) ? { _id: groupKey(id) } : { _id: groupKey(id), ...condition };
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateGroupReply, GroupCreatedEvent } from '@im/contracts';
-import { isDuplicateKeyError, isFerretdb, KeyedList } from '@im/store';
-import type { Collection, Db, Document } from 'mongodb';
+import { guardedById, isDuplicateKeyError, KeyedList } from '@im/store';
+import type { Collection, Db } from 'mongodb';
 
 export interface IdempotencyDoc {
   /** `<organization_id>:<key>`: keys are scoped per organization. */
@@ -66,11 +66,6 @@ export class IdempotencyKeys {
     return this.#queue.append(hourKey(Math.floor(at.getTime() / HOUR_MS)), [scope]);
   }
 
-  /** `{_id}` on FerretDB (after the caller checked `condition` on the document), else with it. */
-  async #filter(scope: string, condition: Document): Promise<Document> {
-    return (await isFerretdb(this.#db)) ? { _id: scope } : { _id: scope, ...condition };
-  }
-
   /**
    * The claim as a repeat polls it: everything but the intent's body (a member list can be
    * large), of which only `event_id` says whether there is one. `intentOf` reads the whole event.
@@ -115,9 +110,12 @@ export class IdempotencyKeys {
   async recordIntent(claim: KeyClaim, event: GroupCreatedEvent): Promise<boolean> {
     const seen = await this.find(claim.scope);
     if (seen?.token !== claim.token || seen.intent) return seen?.intent?.event_id === event.event_id;
-    await this.#docs.updateOne(await this.#filter(claim.scope, { token: claim.token, intent: null }), {
-      $set: { intent: event },
-    });
+    await this.#docs.updateOne(
+      await guardedById(this.#db, claim.scope, { token: claim.token, intent: null }),
+      {
+        $set: { intent: event },
+      },
+    );
     const doc = await this.#docs.findOne({ _id: claim.scope }, { projection: { token: 1, intent: 1 } });
     return doc?.token === claim.token && doc.intent?.event_id === event.event_id;
   }
@@ -125,7 +123,7 @@ export class IdempotencyKeys {
   async complete(scope: string, reply: CreateGroupReply): Promise<void> {
     const seen = await this.find(scope);
     if (!seen || seen.reply) return;
-    await this.#docs.updateOne(await this.#filter(scope, { reply: null }), { $set: { reply } });
+    await this.#docs.updateOne(await guardedById(this.#db, scope, { reply: null }), { $set: { reply } });
   }
 
   /**
@@ -138,7 +136,7 @@ export class IdempotencyKeys {
     if (!seen || (seen.token ?? null) !== (token ?? null) || seen.intent || seen.reply) return;
     if (seen.created_at >= before) return;
     await this.#docs.deleteOne(
-      await this.#filter(scope, {
+      await guardedById(this.#db, scope, {
         token: token ?? null,
         intent: null,
         reply: null,
@@ -154,7 +152,9 @@ export class IdempotencyKeys {
   async releaseRefused(scope: string, eventId: string): Promise<void> {
     const seen = await this.find(scope);
     if (seen?.intent?.event_id !== eventId || seen.reply) return;
-    await this.#docs.deleteOne(await this.#filter(scope, { 'intent.event_id': eventId, reply: null }));
+    await this.#docs.deleteOne(
+      await guardedById(this.#db, scope, { 'intent.event_id': eventId, reply: null }),
+    );
   }
 
   /**
