@@ -78,6 +78,10 @@ export async function startService(nc: NatsConnection, settings: ServiceSettings
       },
     });
   }
+  // The subscriptions are written to the socket later; after the flush's round trip the server
+  // has them, so a request sent once this resolves (the `ready` line) finds its responder
+  // instead of an instant "no responders" 503.
+  await nc.flush();
   log.info({ service: name, endpoints: endpoints.map((e) => e.subject), maxInFlight }, 'service started');
   return {
     service,

@@ -73,7 +73,7 @@ const eventsOf = async (groupId: number, subject: string) =>
 async function crashOn(subject: string, payload: unknown): Promise<void> {
   const { died } = await startGroupProcess(true);
   const error = (await call(subject, payload).catch((e: AppError) => e)) as AppError;
-  expect(error.code).toBe(ErrorCode.UpstreamTimeout);
+  expect(error.code, error.message).toBe(ErrorCode.UpstreamTimeout);
   expect(await died).toBe('SIGKILL');
 }
 
