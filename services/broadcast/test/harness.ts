@@ -172,10 +172,16 @@ export async function projected(h: Harness, classId: number, eventId: string, ti
 export const students = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
 
-/** Waits until a push has `expected` deliveries; returns whether it got there. */
+/**
+ * Waits until a push has `expected` deliveries and the workers count them (their progress is
+ * written after a chunk's deliveries and inboxes); returns whether it got there.
+ */
 export function delivered(h: Harness, pushId: number, expected: number, timeoutMs = 20_000) {
+  const progress = h.workersDb.collection<{ _id: string; delivered: number }>('push_progress');
   return pollUntil(
-    async () => (await h.workersDb.collection('deliveries').countDocuments({ push_id: pushId })) >= expected,
+    async () =>
+      (await h.workersDb.collection('deliveries').countDocuments({ push_id: pushId })) >= expected &&
+      ((await progress.findOne({ _id: String(pushId) }))?.delivered ?? 0) >= expected,
     Date.now() + timeoutMs,
     undefined,
     25,
