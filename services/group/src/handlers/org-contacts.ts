@@ -7,6 +7,7 @@ import {
   OrgContactsRequest,
 } from '@im/contracts';
 import { assertMayReadOrganization } from '../authorize.js';
+import { ContactsCache } from '../contacts-cache.js';
 import type { GroupDeps } from '../deps.js';
 
 /** The API document shows `"0"` for a contact without an avatar. */
@@ -25,13 +26,20 @@ const PAGE = 200;
  * `GET /im/org/<organization_id>/contacts`: the organization's groups, then its users (from the
  * directory projection), each ordered by id, at most CONTACTS_MAX and `memberListBytes` of JSON.
  */
-export const orgContactsEndpoint = (deps: GroupDeps) =>
-  defineEndpoint({
+export const orgContactsEndpoint = (deps: GroupDeps) => {
+  // Contacts is the largest read (up to 1,000 entries from several chunks); most calls find both
+  // lists unchanged since the last (ContactsCache).
+  const cache = new ContactsCache();
+  return defineEndpoint({
     name: 'org_contacts',
     subject: GroupSubjects.orgContacts,
     request: OrgContactsRequest,
     handle: async ({ organization_id }, { caller }): Promise<OrgContactsReply> => {
       assertMayReadOrganization(caller, organization_id);
+      const key = String(organization_id);
+      const versions = await Promise.all([deps.lists.orgs.version(key), deps.users.lists.version(key)]);
+      const kept = cache.get(organization_id, versions);
+      if (kept) return { data: kept };
       const data: Contact[] = [];
       let bytes = 2;
       const room = (c: Contact) => {
@@ -62,6 +70,8 @@ export const orgContactsEndpoint = (deps: GroupDeps) =>
         }
         if (skip + PAGE >= total) break;
       }
+      cache.set(organization_id, versions, data);
       return { data };
     },
   });
+};

@@ -109,6 +109,12 @@ export class SortedLists<T, K extends string | number> {
     return (await this.#head(key))?.n ?? 0;
   }
 
+  /** The list's version: 0 before its first entry, one more after every change (its head's `v`). */
+  async version(key: string): Promise<number> {
+    const head = await this.docs.findOne({ _id: key }, { ...this.#read, projection: { v: 1 } });
+    return head?.v ?? 0;
+  }
+
   /** `limit` entries after skipping `skip`, in key order. */
   async page(key: string, skip: number, limit: number): Promise<SortedPage<T>> {
     for (let attempt = 1; ; attempt++) {

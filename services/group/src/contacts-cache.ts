@@ -1,0 +1,55 @@
+import type { Contact } from '@im/contracts';
+
+/** Organizations whose contacts are kept: each entry is at most CONTACTS_MAX contacts (~100 KB). */
+const MAX_ORGANIZATIONS = 200;
+/**
+ * A crash between a list chunk's write and its head's leaves the head's version behind the chunk
+ * (SortedLists): an entry older than this is rebuilt even when the versions still match.
+ */
+const MAX_AGE_MS = 60_000;
+
+interface Entry {
+  versions: string;
+  at: number;
+  data: Contact[];
+}
+
+/**
+ * The contacts replies last built, per organization, with the versions of the two lists they
+ * were built from (the organization's groups and its users). A reply is reused only while both
+ * lists' heads still carry those versions: every change to a list writes its head with the next
+ * version, so a hit costs two look-ups by `_id` instead of reading up to 1,000 entries (several
+ * chunks), and a copy of the service never answers what another copy's change has outdated.
+ */
+export class ContactsCache {
+  readonly #entries = new Map<number, Entry>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** The reply built from exactly these list versions, if it is kept and young enough. */
+  get(organizationId: number, versions: readonly number[]): Contact[] | undefined {
+    const entry = this.#entries.get(organizationId);
+    if (!entry || entry.versions !== versions.join(':')) return undefined;
+    if (this.#now() - entry.at > MAX_AGE_MS) {
+      this.#entries.delete(organizationId);
+      return undefined;
+    }
+    // Most recently used last: the Map's first key is the one to evict.
+    this.#entries.delete(organizationId);
+    this.#entries.set(organizationId, entry);
+    return entry.data;
+  }
+
+  /** Keeps a reply built after reading `versions` (read before the lists, so never newer than them). */
+  set(organizationId: number, versions: readonly number[], data: Contact[]): void {
+    this.#entries.delete(organizationId);
+    if (this.#entries.size >= MAX_ORGANIZATIONS) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(organizationId, { versions: versions.join(':'), at: this.#now(), data });
+  }
+}
