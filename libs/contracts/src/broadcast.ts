@@ -9,6 +9,9 @@ export const BroadcastSubjects = {
   classPushes: 'im.broadcast.class_pushes',
   pushRecipients: 'im.broadcast.push_recipients',
   userNotifications: 'im.broadcast.user_notifications',
+  /** A student's notifications after a cursor (notifications.ts): what a live stream replays. */
+  notificationsSince: 'im.broadcast.notifications_since',
+  markNotificationRead: 'im.broadcast.mark_notification_read',
 } as const;
 
 /** Events on Streams.classEvents (IM_CLASS_EVENTS). */
@@ -64,6 +67,7 @@ export const ClassPush = Type.Object({
     description: 'recipients as they were at the push; list them with GET …/pushes/<id>/recipients',
   }),
   delivered_count: Type.Integer({ description: 'deliveries written so far' }),
+  read_count: Type.Integer({ description: 'recipients who have marked it read' }),
   event_sent: Type.Boolean({ description: 'the class-message event has reached the stream' }),
 });
 export type ClassPush = Static<typeof ClassPush>;
@@ -117,11 +121,15 @@ export const UserNotification = Type.Object({
   message: Type.String(),
   pushed_at: Type.String({ description: 'ISO 8601 instant' }),
   delivered_at: Type.String({ description: 'ISO 8601 instant' }),
+  read_at: Type.Union([Type.String(), Type.Null()], {
+    description: 'ISO 8601 instant of the first read mark; null until read',
+  }),
 });
 export type UserNotification = Static<typeof UserNotification>;
 
 export const UserNotificationsReply = Type.Object({
   total_count: Type.Integer(),
+  unread_count: Type.Integer({ description: 'of all its notifications, those not marked read' }),
   data: Type.Array(UserNotification),
 });
 export type UserNotificationsReply = Static<typeof UserNotificationsReply>;

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id } from './fields.js';
+import { MAX_REPLAY_PAGE, MarkReadReply } from './notifications.js';
 import { MAX_PER_PAGE, PageQuery } from './paging.js';
 
 /**
@@ -15,6 +16,10 @@ export const DeliverySubjects = {
   countsForPushes: 'im.deliveries.counts_for_pushes',
   /** When each of some students got their copy of one push. */
   deliveredAt: 'im.deliveries.delivered_at',
+  /** A student's deliveries after a cursor, in the order its inbox received them. */
+  since: 'im.deliveries.since',
+  /** Marks one delivery read; the first mark stays. */
+  markRead: 'im.deliveries.mark_read',
 } as const;
 
 /**
@@ -48,6 +53,7 @@ export const StudentDelivery = Type.Object(
     message: Type.String(),
     pushed_at: Instant('when the push was recorded'),
     delivered_at: Instant('when this delivery was written'),
+    read_at: Type.Union([Instant('when the student first marked it read'), Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -56,6 +62,7 @@ export type StudentDelivery = Static<typeof StudentDelivery>;
 export const DeliveriesForStudentReply = Type.Object(
   {
     total_count: Type.Integer({ minimum: 0 }),
+    unread_count: Type.Integer({ minimum: 0 }),
     data: Type.Array(StudentDelivery, { maxItems: MAX_PER_PAGE, description: 'newest push first' }),
   },
   { additionalProperties: false },
@@ -69,7 +76,11 @@ export const DeliveryCountsRequest = Type.Object(
 export type DeliveryCountsRequest = Static<typeof DeliveryCountsRequest>;
 
 export const DeliveryCount = Type.Object(
-  { push_id: PushId, delivered_count: Type.Integer({ minimum: 0 }) },
+  {
+    push_id: PushId,
+    delivered_count: Type.Integer({ minimum: 0 }),
+    read_count: Type.Integer({ minimum: 0 }),
+  },
   { additionalProperties: false },
 );
 export type DeliveryCount = Static<typeof DeliveryCount>;
@@ -102,3 +113,47 @@ export const DeliveredAtReply = Type.Object(
   { additionalProperties: false },
 );
 export type DeliveredAtReply = Static<typeof DeliveredAtReply>;
+
+export const DeliveriesSinceRequest = Type.Object(
+  {
+    student_uid: Id('the student client id'),
+    after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  },
+  { additionalProperties: false },
+);
+export type DeliveriesSinceRequest = Static<typeof DeliveriesSinceRequest>;
+
+/** A delivery with its seq: its place in the order the student's inbox received it (from 1). */
+export const SequencedDelivery = Type.Object(
+  { seq: Type.Integer({ minimum: 1 }), delivery: StudentDelivery },
+  { additionalProperties: false },
+);
+export type SequencedDelivery = Static<typeof SequencedDelivery>;
+
+/** As NotificationsSinceReply (notifications.ts), in the deliveries' own shape. */
+export const DeliveriesSinceReply = Type.Object(
+  {
+    last_seq: Type.Integer({ minimum: 0 }),
+    items: Type.Array(SequencedDelivery, { maxItems: MAX_REPLAY_PAGE }),
+    more: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type DeliveriesSinceReply = Static<typeof DeliveriesSinceReply>;
+
+export const MarkDeliveryReadRequest = Type.Object(
+  { push_id: PushId, student_uid: Id('the student client id') },
+  { additionalProperties: false },
+);
+export type MarkDeliveryReadRequest = Static<typeof MarkDeliveryReadRequest>;
+
+/**
+ * The workers' answer to a mark: the mark as stored, or `delivered: false` when the student has no
+ * delivery of that push. An answer, not an error: the broadcast service turns it into its own 404
+ * (a service's refusal reaches the asker as a bare 500: libs/bus ServiceClient).
+ */
+export const MarkDeliveryReadReply = Type.Union([
+  MarkReadReply,
+  Type.Object({ delivered: Type.Literal(false) }, { additionalProperties: false }),
+]);
+export type MarkDeliveryReadReply = Static<typeof MarkDeliveryReadReply>;

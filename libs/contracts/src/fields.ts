@@ -34,6 +34,10 @@ export const FIELD_RULES: Readonly<Record<string, string>> = {
   role: "must be 'teacher' or 'student'",
   idempotency_key: 'must be 1-128 printable ASCII characters without spaces',
   'idempotency-key': 'must be 1-128 printable ASCII characters without spaces',
+  // live notifications
+  ticket: 'must be a ticket from POST …/notifications/tickets',
+  last_event_id: 'must be the id of an event of this stream (a non-negative integer)',
+  'last-event-id': 'must be the id of an event of this stream (a non-negative integer)',
 };
 
 /** The sentence for a broken rule on `field`, or the validator's own wording when none is known. */

@@ -13,6 +13,7 @@ export {
   type ListDoc,
   type ListHead,
   type ListPage,
+  type SincePage,
 } from './keyed-list.js';
 export { queryLimit, setQueryLimit } from './query-limit.js';
 export { guardedById, isFerretdb } from './server-kind.js';

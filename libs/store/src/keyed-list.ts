@@ -57,8 +57,23 @@ export interface KeyedListOptions<T> {
    * appends in one round trip, the check inside the update's filter.
    */
   idField?: keyof T & string;
+  /**
+   * A field every appended entry gets: its place in arrival order, from 1 (the list's `n` just
+   * after it), assigned by the head's own write, so it is unique and gap-free per key. `since`
+   * pages by it. Every append then reads and writes the head (no one-round-trip `$push`).
+   */
+  seqField?: keyof T & string;
   /** maxTimeMS of the reads (queryLimit). */
   maxTimeMS?: number;
+}
+
+export interface SincePage<T> {
+  /** The list's newest seq (its length). */
+  last: number;
+  /** Entries with seq in (after, after + limit], by seq. */
+  items: T[];
+  /** Entries after the last one returned exist. */
+  more: boolean;
 }
 
 export const DEFAULT_BUCKET_SIZE = 100;
@@ -81,6 +96,7 @@ export class KeyedList<T> {
   readonly #idOf: ((entry: T) => string | number) | undefined;
   readonly #idField: (keyof T & string) | undefined;
   readonly #sortBy: readonly (keyof T & string)[];
+  readonly #seqField: (keyof T & string) | undefined;
   readonly #read: { maxTimeMS?: number };
   readonly #locks = new KeyLock();
   readonly #db: Db;
@@ -93,6 +109,7 @@ export class KeyedList<T> {
     this.maxPage = options.maxPage ?? this.bucketSize;
     this.#idField = options.idField;
     this.#sortBy = options.sortBy ?? [];
+    this.#seqField = options.seqField;
     const field = options.idField;
     this.#idOf = field ? (entry: T) => entry[field] as string | number : options.idOf;
     this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
@@ -100,7 +117,12 @@ export class KeyedList<T> {
 
   /** Appends `entries` in order; answers how many were new (the rest were already listed). */
   append(key: string, entries: readonly T[]): Promise<number> {
-    if (entries.length === 0) return Promise.resolve(0);
+    return this.appendListed(key, entries).then((added) => added.length);
+  }
+
+  /** As `append`, answering the entries it listed, as stored (with their seq when `seqField` is set). */
+  appendListed(key: string, entries: readonly T[]): Promise<T[]> {
+    if (entries.length === 0) return Promise.resolve([]);
     return this.#locks.run(key, () => this.#append(key, entries));
   }
 
@@ -115,7 +137,8 @@ export class KeyedList<T> {
     return this.#locks.run(key, async () => {
       // FerretDB scans the whole collection for an update or find-and-modify whose filter has a
       // key besides `_id` (docs/ferretdb.md, "Lookups"): there the head is read, then written.
-      if (await isFerretdb(this.#db)) return (await this.#append(key, [entry])) > 0;
+      if (this.#seqField || (await isFerretdb(this.#db)))
+        return (await this.#append(key, [entry])).length > 0;
       const id = entry[field] as string | number;
       for (let attempt = 1; ; attempt++) {
         let head: ListHead<T> | null;
@@ -147,7 +170,7 @@ export class KeyedList<T> {
   appendFresh(key: string, entry: T): Promise<void> {
     return this.#locks.run(key, async () => {
       // FerretDB does a find-and-modify as a read and a write anyway, and may not sort a $push.
-      if (await isFerretdb(this.#db)) {
+      if (this.#seqField || (await isFerretdb(this.#db))) {
         await this.#append(key, [entry]);
         return;
       }
@@ -228,6 +251,34 @@ export class KeyedList<T> {
     return { total: head.n, items: await this.#range(key, head, from, to) };
   }
 
+  /**
+   * The entries whose seq (`seqField`) is above `after`, by seq, at most `limit`: what a reader who
+   * has seen everything up to `after` has missed. A few look-ups by `_id`, however long the list.
+   */
+  async since(key: string, after: number, limit: number): Promise<SincePage<T>> {
+    const field = this.#seqField;
+    if (!field) throw new Error('since needs seqField');
+    const head = await this.#head(key);
+    const last = head?.n ?? 0;
+    if (!head || after >= last) return { last, items: [], more: false };
+    const upTo = Math.min(last, after + Math.max(1, limit));
+    // The entry of seq s is in bucket ⌊(s - 1) / size⌋, or in the head while that bucket is not
+    // sealed. A stamping write seals a full head first and takes only what fits, so the head it
+    // writes starts at a multiple H of the size with H < s ≤ H + size: H = ⌊(s - 1) / size⌋·size.
+    // `sortBy` moves an entry only within the head, and the head is sealed whole, as one bucket.
+    // So seqs (after, upTo] are at positions [⌊after / size⌋·size, ⌈upTo / size⌉·size): the head
+    // and at most two buckets for a page of up to a bucket (entries without a seq, written before
+    // `seqField`, are left out by the filter).
+    const size = this.bucketSize;
+    const from = Math.floor(after / size) * size;
+    const to = Math.min(last, Math.ceil(upTo / size) * size);
+    const seqOf = (entry: T) => entry[field] as unknown as number;
+    const items = (await this.#range(key, head, from, to))
+      .filter((entry) => seqOf(entry) > after && seqOf(entry) <= upTo)
+      .sort((a, b) => seqOf(a) - seqOf(b));
+    return { last, items, more: upTo < last };
+  }
+
   /** The entry at `position` (0 = oldest), or undefined. */
   async at(key: string, position: number): Promise<T | undefined> {
     const head = await this.#head(key);
@@ -276,10 +327,10 @@ export class KeyedList<T> {
    * append, so every writer that read that head seals the same bucket, and a lost
    * compare-and-set leaves nothing behind that differs from what the winner wrote.
    */
-  async #append(key: string, entries: readonly T[]): Promise<number> {
+  async #append(key: string, entries: readonly T[]): Promise<T[]> {
     const cas = !(await isFerretdb(this.#db));
     let remaining = [...entries];
-    let added = 0;
+    const added: T[] = [];
     for (let attempt = 1; remaining.length > 0; attempt++) {
       const head = (await this.#head(key)) ?? { _id: headId(key), n: 0, items: [] };
       if (this.#idOf) {
@@ -288,7 +339,7 @@ export class KeyedList<T> {
         if (remaining.length === 0) break;
       }
       const { items, sealedIds } = await this.#sealLeading(key, head, this.bucketSize - 1);
-      const take = remaining.slice(0, this.bucketSize - items.length);
+      const take = this.#stamped(remaining.slice(0, this.bucketSize - items.length), head.n);
       const next: ListHead<T> = {
         _id: headId(key),
         n: head.n + take.length,
@@ -297,12 +348,19 @@ export class KeyedList<T> {
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...next.items.map(this.#idOf)] };
       if (await this.#writeHead(head.n, next, cas)) {
         remaining = remaining.slice(take.length);
-        added += take.length;
+        added.push(...take);
       } else if (attempt >= 50) {
         throw new Error(`list ${key}: the head kept changing under this write`);
       }
     }
     return added;
+  }
+
+  /** `entries` with their seq (`seqField`): the places n + 1, n + 2, … they are about to take. */
+  #stamped(entries: T[], n: number): T[] {
+    const field = this.#seqField;
+    if (!field) return entries;
+    return entries.map((entry, i) => ({ ...entry, [field]: n + i + 1 }));
   }
 
   async #update(key: string, position: number, change: (entry: T) => T): Promise<boolean> {

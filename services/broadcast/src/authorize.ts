@@ -23,8 +23,15 @@ export function assertMayUseClass(
   );
 }
 
-/** A student's notifications: that student, or a service. */
-export function assertMayReadNotificationsOf(caller: Caller, clientId: string): void {
+/**
+ * A student's notifications (the list, the replay after a seq, a read mark): that student, or a
+ * service. `action` completes the refusal: "may <action>".
+ */
+export function assertMayReadNotificationsOf(
+  caller: Caller,
+  clientId: string,
+  action = 'read its notifications',
+): void {
   if (isService(caller) || isSelf(caller, clientId)) return;
-  throw forbidden('client_id', `only ${quote(clientId)} itself or a service may read its notifications`);
+  throw forbidden('client_id', `only ${quote(clientId)} itself or a service may ${action}`);
 }

@@ -3,9 +3,11 @@ import {
   compileValidator,
   DeliveredAtReply,
   DeliveriesForStudentReply,
+  DeliveriesSinceReply,
   DeliveryCountsReply,
   DeliverySubjects,
   encodeCaller,
+  MarkDeliveryReadReply,
 } from '@im/contracts';
 import type { Logger } from '@im/log';
 
@@ -18,6 +20,14 @@ export const BROADCAST_CALLER = encodeCaller({ sub: 'im-broadcast', orgs: [], ro
 const validForStudent = compileValidator(DeliveriesForStudentReply);
 const validCounts = compileValidator(DeliveryCountsReply);
 const validDeliveredAt = compileValidator(DeliveredAtReply);
+const validSince = compileValidator(DeliveriesSinceReply);
+const validMark = compileValidator(MarkDeliveryReadReply);
+
+/** What the workers count of one push. */
+export interface PushDeliveryCounts {
+  delivered: number;
+  read: number;
+}
 
 /**
  * The deliveries as their owner, the workers, tells them over NATS: this service never opens the
@@ -51,9 +61,12 @@ export class DeliveriesClient {
     return this.#workers.ask(DeliverySubjects.forStudent, body, validForStudent, requestId);
   }
 
-  /** Deliveries written so far for each push (0 for none); no request for no pushes. */
-  async countsForPushes(pushIds: readonly number[], requestId: string): Promise<Map<number, number>> {
-    const counts = new Map<number, number>(pushIds.map((id) => [id, 0]));
+  /** Deliveries written so far, and read, for each push (0 for none); no request for no pushes. */
+  async countsForPushes(
+    pushIds: readonly number[],
+    requestId: string,
+  ): Promise<Map<number, PushDeliveryCounts>> {
+    const counts = new Map<number, PushDeliveryCounts>(pushIds.map((id) => [id, { delivered: 0, read: 0 }]));
     if (pushIds.length === 0) return counts;
     const reply = await this.#workers.ask(
       DeliverySubjects.countsForPushes,
@@ -61,8 +74,22 @@ export class DeliveriesClient {
       validCounts,
       requestId,
     );
-    for (const { push_id, delivered_count } of reply.counts) counts.set(push_id, delivered_count);
+    for (const { push_id, delivered_count, read_count } of reply.counts) {
+      counts.set(push_id, { delivered: delivered_count, read: read_count });
+    }
     return counts;
+  }
+
+  /** A student's deliveries after seq `after`, by seq (without `after`: none, where its inbox stands). */
+  since(studentUid: string, after: number | undefined, requestId: string): Promise<DeliveriesSinceReply> {
+    const body = { student_uid: studentUid, ...(after !== undefined ? { after } : {}) };
+    return this.#workers.ask(DeliverySubjects.since, body, validSince, requestId);
+  }
+
+  /** Marks a student's delivery of a push read: the mark as stored, or `delivered: false` for none. */
+  markRead(studentUid: string, pushId: number, requestId: string): Promise<MarkDeliveryReadReply> {
+    const body = { student_uid: studentUid, push_id: pushId };
+    return this.#workers.ask(DeliverySubjects.markRead, body, validMark, requestId);
   }
 
   /** When each of `studentUids` got its copy of a push (ISO 8601); absent: not yet. */

@@ -7,6 +7,8 @@ import { type BroadcastConfig, readConfig } from './config.js';
 import { DeliveriesClient } from './deliveries-client.js';
 import { PushOutbox } from './events/push-outbox.js';
 import { classPushesEndpoint } from './handlers/class-pushes.js';
+import { markNotificationReadEndpoint } from './handlers/mark-notification-read.js';
+import { notificationsSinceEndpoint } from './handlers/notifications-since.js';
 import { pushEndpoint } from './handlers/push.js';
 import { pushRecipientsEndpoint } from './handlers/push-recipients.js';
 import { userNotificationsEndpoint } from './handlers/user-notifications.js';
@@ -102,6 +104,8 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
       classPushesEndpoint({ classes, pushes, deliveries }),
       pushRecipientsEndpoint({ classes, pushes, deliveries }),
       userNotificationsEndpoint(deliveries),
+      notificationsSinceEndpoint(deliveries),
+      markNotificationReadEndpoint(deliveries),
     ],
   });
   return {

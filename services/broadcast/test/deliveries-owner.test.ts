@@ -66,6 +66,8 @@ const reads = () =>
     [BroadcastSubjects.userNotifications, { client_id: uids[0] }],
     [BroadcastSubjects.classPushes, { class_id: 70 }],
     [BroadcastSubjects.pushRecipients, { class_id: 70, push_history_record_id: pushId }],
+    [BroadcastSubjects.notificationsSince, { client_id: uids[0], after: 0 }],
+    [BroadcastSubjects.markNotificationRead, { client_id: uids[0], push_history_record_id: pushId }],
   ] as const;
 
 describe('deliveries, asked of their owner', () => {

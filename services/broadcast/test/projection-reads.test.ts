@@ -353,6 +353,7 @@ describe('read endpoints', () => {
   it('gives an empty page to a client with no notifications', async () => {
     expect(await call(h, BroadcastSubjects.userNotifications, { client_id: 'nobody' })).toEqual({
       total_count: 0,
+      unread_count: 0,
       data: [],
     });
   });

@@ -1,13 +1,15 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import type { AuthSettings } from './auth/keys.js';
-import type { RateLimitSettings } from './config.js';
+import type { RateLimitSettings, StreamSettings } from './config.js';
 import auth from './plugins/app/auth.js';
 import bus from './plugins/app/bus.js';
 import draining from './plugins/app/draining.js';
 import errors from './plugins/app/errors.js';
 import jetstream from './plugins/app/jetstream.js';
+import liveStreams from './plugins/app/live-streams.js';
 import metrics from './plugins/app/metrics.js';
+import tickets from './plugins/app/tickets.js';
 import cors from './plugins/external/cors.js';
 import formbody from './plugins/external/formbody.js';
 import helmet from './plugins/external/helmet.js';
@@ -18,6 +20,9 @@ import adminUsers from './routes/admin-users/index.js';
 import broadcast from './routes/broadcast/index.js';
 import group from './routes/group/index.js';
 import health from './routes/health/index.js';
+import notificationRead from './routes/notification-read/index.js';
+import notificationTickets from './routes/notification-tickets/index.js';
+import notificationsStream from './routes/notifications-stream/index.js';
 import org from './routes/org/index.js';
 import signature from './routes/signature/index.js';
 
@@ -27,6 +32,7 @@ export interface AppOptions {
   auth: AuthSettings;
   rateLimit: RateLimitSettings;
   corsOrigins: string[];
+  streams: StreamSettings;
 }
 
 /**
@@ -48,9 +54,18 @@ export async function app(instance: FastifyInstance, options: AppOptions): Promi
   await instance.register(swagger);
   await instance.register(bus, { nc: options.nc, requestTimeoutMs: options.requestTimeoutMs });
   await instance.register(jetstream);
+  await instance.register(liveStreams, options.streams);
+  await instance.register(tickets, {
+    ttlS: options.streams.ticketTtlS,
+    replicas: options.streams.replicas,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
   await instance.register(health);
   await instance.register(signature);
   await instance.register(broadcast);
+  await instance.register(notificationsStream);
+  await instance.register(notificationTickets);
+  await instance.register(notificationRead);
   await instance.register(adminClasses);
   await instance.register(group);
   await instance.register(org);

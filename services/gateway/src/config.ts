@@ -1,4 +1,11 @@
-import { CommonConfig, ConfigError, loadConfig, type NatsAuth, readNatsAuth } from '@im/config';
+import {
+  CommonConfig,
+  ConfigError,
+  JetStreamConfig,
+  loadConfig,
+  type NatsAuth,
+  readNatsAuth,
+} from '@im/config';
 import { type Static, Type } from '@sinclair/typebox';
 import { type AuthSettings, readAuthKeys } from './auth/keys.js';
 
@@ -10,8 +17,21 @@ const RateLimitConfig = {
 };
 const RateLimitSchema = Type.Object(RateLimitConfig);
 
+/** Live notification streams (docs/live.md): keep-alive pings, the bound on open streams, tickets. */
+const StreamConfig = {
+  /** A comment line this often on every open stream, so that proxies do not close an idle one. */
+  STREAM_PING_MS: Type.Integer({ default: 15_000, minimum: 100, maximum: 300_000 }),
+  /** Streams one gateway copy holds open at once; past it a 503 naming this setting. */
+  STREAM_MAX_OPEN: Type.Integer({ default: 10_000, minimum: 1, maximum: 1_000_000 }),
+  /** How long a stream ticket stays valid, in seconds: at most a minute, it travels in a URL. */
+  STREAM_TICKET_TTL_S: Type.Integer({ default: 60, minimum: 1, maximum: 60 }),
+};
+const StreamSchema = Type.Object(StreamConfig);
+
 export const Schema = Type.Object({
   ...CommonConfig,
+  /** Replicas of the stream tickets' KV bucket, the one thing in JetStream the gateway owns. */
+  ...JetStreamConfig,
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
   /** How long the gateway waits for a service before answering 504. */
@@ -33,6 +53,7 @@ export const Schema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed: the client address of rate limits. */
   TRUST_PROXY: Type.Integer({ default: 0, minimum: 0, maximum: 10 }),
+  ...StreamConfig,
 });
 
 export interface GatewayConfig {
@@ -48,12 +69,30 @@ export interface GatewayConfig {
   rateLimit: RateLimitSettings;
   corsOrigins: string[];
   trustProxy: number;
+  streams: StreamSettings;
 }
 
 export interface RateLimitSettings {
   max: number;
   windowMs: number;
   signatureMax: number;
+}
+
+export interface StreamSettings {
+  pingMs: number;
+  maxOpen: number;
+  ticketTtlS: number;
+  /** Replicas of the tickets' KV bucket. */
+  replicas: number;
+}
+
+function readStreams(c: Static<typeof StreamSchema>, replicas: number): StreamSettings {
+  return {
+    pingMs: c.STREAM_PING_MS,
+    maxOpen: c.STREAM_MAX_OPEN,
+    ticketTtlS: c.STREAM_TICKET_TTL_S,
+    replicas,
+  };
 }
 
 function readRateLimit(c: Static<typeof RateLimitSchema>): RateLimitSettings {
@@ -66,6 +105,7 @@ function readRateLimit(c: Static<typeof RateLimitSchema>): RateLimitSettings {
 
 /** The limits a gateway built without them gets: the schema's defaults (one declaration). */
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = readRateLimit(loadConfig(RateLimitSchema, {}));
+export const DEFAULT_STREAMS: StreamSettings = readStreams(loadConfig(StreamSchema, {}), 1);
 
 export function readConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const c = loadConfig(Schema, env);
@@ -86,6 +126,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     rateLimit: readRateLimit(c),
     corsOrigins: parseOrigins(c.CORS_ORIGINS),
     trustProxy: c.TRUST_PROXY,
+    streams: readStreams(c, c.JETSTREAM_REPLICAS),
   };
 }
 

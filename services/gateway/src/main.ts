@@ -18,6 +18,7 @@ await runMain('gateway', async () => {
     rateLimit: config.rateLimit,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
+    streams: config.streams,
   });
   await server.listen({ host: config.host, port: config.port });
   onShutdown(log, async () => {

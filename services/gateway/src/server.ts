@@ -6,7 +6,12 @@ import fp from 'fastify-plugin';
 import { app } from './app.js';
 import type { AuthSettings } from './auth/keys.js';
 import { clientErrorHandler } from './client-errors.js';
-import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './config.js';
+import {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_STREAMS,
+  type RateLimitSettings,
+  type StreamSettings,
+} from './config.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { requestIdOf } from './request-id.js';
 
@@ -22,6 +27,8 @@ export interface ServerOptions {
   corsOrigins?: string[];
   /** Proxies in front whose X-Forwarded-For is believed (0: none). */
   trustProxy?: number;
+  /** Live notification streams and their tickets; any setting left out has its default. */
+  streams?: Partial<StreamSettings>;
 }
 
 /** The Fastify instance with its process-level settings; shared by `main.ts` and the tests. */
@@ -34,6 +41,7 @@ export async function buildServer({
   rateLimit = DEFAULT_RATE_LIMIT,
   corsOrigins = [],
   trustProxy = 0,
+  streams = {},
 }: ServerOptions) {
   const server = Fastify({
     loggerInstance: log,
@@ -68,6 +76,13 @@ export async function buildServer({
     trustProxy: trustProxy > 0 ? (_address: string, hop: number) => hop < trustProxy : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Not encapsulated (fastify-plugin): the process needs the app's decorators, e.g. beginDraining.
-  await server.register(fp(app), { nc, requestTimeoutMs, auth, rateLimit, corsOrigins });
+  await server.register(fp(app), {
+    nc,
+    requestTimeoutMs,
+    auth,
+    rateLimit,
+    corsOrigins,
+    streams: { ...DEFAULT_STREAMS, ...streams },
+  });
   return server;
 }

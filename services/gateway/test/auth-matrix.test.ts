@@ -5,6 +5,7 @@ import { startWorkers } from '@im/workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupGatewayHarness, startGroupGateway } from './group-harness.js';
 import { type Claims, orgAdmin, service, silentLog, user } from './helpers.js';
+import { SseStream } from './live/sse-client.js';
 
 /**
  * Every endpoint, every rule (README, "Security"): without a token 401, as a caller the rule
@@ -14,6 +15,8 @@ import { type Claims, orgAdmin, service, silentLog, user } from './helpers.js';
  * (a refused delete left the group to delete, a refused push left today's push to make).
  */
 let h: GroupGatewayHarness;
+/** The gateway's address: a live stream is read over a socket (`inject` would wait for its end). */
+let base: string;
 const stops: (() => Promise<void>)[] = [];
 
 // Organization 1: alice and bob are members, bob administers group G, o1 is its org_admin.
@@ -62,6 +65,7 @@ beforeAll(async () => {
     () => broadcast.stop(),
     () => signature.stop(),
   );
+  base = await h.gateway.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
   for (const stop of stops) await stop();
@@ -71,6 +75,12 @@ afterAll(async () => {
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 async function call(method: Method, url: string, as: Claims | null, body?: object) {
+  if (url.includes('/notifications/stream')) {
+    // Its status and head are the answer; a stream that opened is closed at once.
+    const stream = await SseStream.open(`${base}${url}`, as ? h.auth.as(as) : {});
+    stream.close();
+    return { status: stream.status, body: stream.body as Record<string, unknown>, headers: stream.headers };
+  }
   const res = await h.gateway.inject({
     method,
     url,
@@ -90,6 +100,25 @@ async function groupG(): Promise<number> {
   });
   expect(res.status).toBe(201);
   return res.body.group_id;
+}
+
+/** A push of a fresh class of organization 1, once c1 has it among its notifications. */
+async function pushToC1(): Promise<number> {
+  const classId = await classOfOrg1();
+  const pushed = await call('POST', `/im/org/${classId}/message`, backend, { message: 'read me' });
+  expect(pushed.status).toBe(201);
+  const pushId = pushed.body.push_history_record_id as number;
+  const delivered = await pollUntil(
+    async () =>
+      (await call('GET', '/im/user/c1/notifications?per_page=100', backend)).body.data.some(
+        (n: { push_history_record_id: number }) => n.push_history_record_id === pushId,
+      ),
+    Date.now() + 15_000,
+    undefined,
+    25,
+  );
+  expect(delivered).toBe(true);
+  return pushId;
 }
 
 let nextClass = 100;
@@ -358,6 +387,41 @@ const rows: Row[] = [
     wrong: [stranger],
     right: backend,
     status: 200,
+  },
+  // live notifications: the stream and its tickets are the client's own; so is a read mark
+  ...(
+    [
+      ['that student', [bob, admin1], alice],
+      ['a service', [stranger], backend],
+    ] as const
+  ).flatMap(([who, wrong, right]): Row[] => [
+    {
+      rule: `a student's live stream: ${who}`,
+      route: '/im/user/{client_id}/notifications/stream',
+      method: 'GET',
+      path: () => '/im/user/c1/notifications/stream',
+      wrong: [...wrong],
+      right,
+      status: 200,
+    },
+    {
+      rule: `a stream ticket: ${who}`,
+      route: '/im/user/{client_id}/notifications/tickets',
+      method: 'POST',
+      path: () => '/im/user/c1/notifications/tickets',
+      wrong: [...wrong],
+      right,
+      status: 201,
+    },
+  ]),
+  {
+    rule: 'a read mark: that student',
+    route: '/im/user/{client_id}/notifications/{push_history_record_id}/read',
+    method: 'PUT',
+    path: async () => `/im/user/c1/notifications/${await pushToC1()}/read`,
+    wrong: [bob, admin1],
+    right: alice,
+    status: 204,
   },
   // directory admin endpoints: a service only
   {

@@ -134,3 +134,29 @@ describe('gateway readConfig: abuse limits', () => {
     expect(refusal({ AUTH_JWT_SECRET: SECRET, RATE_LIMIT_MAX: '0' })).toMatch(/RATE_LIMIT_MAX/);
   });
 });
+
+describe('gateway readConfig: live notification streams', () => {
+  it('pings every 15 s, holds 10,000 streams, and issues tickets for 60 s by default', () => {
+    expect(readConfig({ AUTH_JWT_SECRET: SECRET }).streams).toEqual({
+      pingMs: 15_000,
+      maxOpen: 10_000,
+      ticketTtlS: 60,
+      replicas: 1,
+    });
+  });
+
+  it('reads its settings, and keeps a ticket to a minute at most', () => {
+    const config = readConfig({
+      AUTH_JWT_SECRET: SECRET,
+      STREAM_PING_MS: '5000',
+      STREAM_MAX_OPEN: '300',
+      STREAM_TICKET_TTL_S: '10',
+      JETSTREAM_REPLICAS: '3',
+    });
+    expect(config.streams).toEqual({ pingMs: 5_000, maxOpen: 300, ticketTtlS: 10, replicas: 3 });
+    expect(refusal({ AUTH_JWT_SECRET: SECRET, STREAM_TICKET_TTL_S: '61' })).toMatch(
+      /STREAM_TICKET_TTL_S: .*less or equal to 60/,
+    );
+    expect(refusal({ AUTH_JWT_SECRET: SECRET, STREAM_MAX_OPEN: '0' })).toMatch(/STREAM_MAX_OPEN: /);
+  });
+});

@@ -54,7 +54,7 @@ export interface GatewayHarness {
 /** A real nats-server, a connection for in-process services, and the gateway for `inject`. */
 export async function startGatewayHarness(
   requestTimeoutMs = 2_000,
-  options: Partial<Pick<ServerOptions, 'rateLimit' | 'corsOrigins' | 'auth' | 'trustProxy'>> = {},
+  options: Partial<Pick<ServerOptions, 'rateLimit' | 'corsOrigins' | 'auth' | 'trustProxy' | 'streams'>> = {},
 ): Promise<GatewayHarness> {
   const nats = await startNats();
   const auth = testAuth();

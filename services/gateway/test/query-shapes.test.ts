@@ -1,4 +1,6 @@
 import { startBroadcastService } from '@im/broadcast-service';
+import { RequestClient } from '@im/bus';
+import { BroadcastSubjects, ErrorCode, encodeCaller } from '@im/contracts';
 import { startGroupService } from '@im/group-service';
 import { AppKeys, startSignatureService } from '@im/signature-service';
 import {
@@ -123,6 +125,20 @@ afterAll(async () => {
 
 /** Every call as an internal service, which may do everything: who may do what has its own tests. */
 const CALLER = service('svc-query-shapes');
+
+/** A request straight to a service over NATS, as CALLER; resolves with the parsed reply. */
+async function notifications(subject: string, body: Json): Promise<Json> {
+  const client = new RequestClient(h.nc, {
+    timeoutMs: 15_000,
+    caller: encodeCaller({ orgs: [], ...CALLER }),
+  });
+  try {
+    const bytes = await client.request(subject, Buffer.from(JSON.stringify(body)));
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Json;
+  } finally {
+    client.close();
+  }
+}
 
 type Json = Record<string, unknown> & { data?: Json[] };
 
@@ -266,6 +282,24 @@ describe('query shapes (issue 10)', () => {
     const recipients = `/im/class/11/pushes/${pushId}/recipients`;
     await expectStatus(200, 'GET', `${recipients}?page=1&per_page=2`);
     await expectStatus(200, 'GET', `${recipients}?page=2&per_page=2`);
+
+    // Live notifications and read marks, asked of the broadcast service over NATS as the
+    // gateway's routes ask it: the replay after a seq (and where an inbox stands), a first mark,
+    // its repeat, a mark of a push never delivered; then the reads that show the marks.
+    await notifications(BroadcastSubjects.notificationsSince, { client_id: 's1', after: 0 });
+    await notifications(BroadcastSubjects.notificationsSince, { client_id: 's1' });
+    const read = { client_id: 's1', push_history_record_id: pushId };
+    expect(await notifications(BroadcastSubjects.markNotificationRead, read)).toMatchObject({ first: true });
+    expect(await notifications(BroadcastSubjects.markNotificationRead, read)).toMatchObject({ first: false });
+    await expect(
+      notifications(BroadcastSubjects.markNotificationRead, {
+        client_id: 's1',
+        push_history_record_id: 9_999,
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    const marked = await expectStatus(200, 'GET', '/im/user/s1/notifications');
+    expect(marked.unread_count).toBe(0);
+    await expectStatus(200, 'GET', '/im/class/11/pushes');
 
     // Background paths: a relay pass of each service, a housekeeping pass that finds everything
     // expired (a month on), and what an operator or a failed publish does to an outbox.

@@ -7,8 +7,12 @@ import { consumeClassMessages, type FanoutSettings } from './class-messages.js';
 import { readConfig, type WorkersConfig } from './config.js';
 import { deliveredAtEndpoint } from './handlers/delivered-at.js';
 import { deliveriesForStudentEndpoint } from './handlers/deliveries-for-student.js';
+import { deliveriesSinceEndpoint } from './handlers/deliveries-since.js';
 import { deliveryCountsEndpoint } from './handlers/delivery-counts.js';
+import { markReadEndpoint } from './handlers/mark-read.js';
+import { natsLiveNotifications } from './live-notifications.js';
 import { Deliveries } from './repositories/deliveries.js';
+import { StudentNotifications } from './repositories/student-notifications.js';
 
 export {
   CLASS_MESSAGES_DEAD_LETTERS,
@@ -16,7 +20,8 @@ export {
   type FanoutSettings,
 } from './class-messages.js';
 export { readConfig, type WorkersConfig, WorkersConfigSchema } from './config.js';
-export { Deliveries, type Delivery } from './repositories/deliveries.js';
+export { Deliveries, type Delivery, type InboxEntry } from './repositories/deliveries.js';
+export { StudentNotifications } from './repositories/student-notifications.js';
 
 export type WorkersSettings = FanoutSettings & Pick<WorkersConfig, 'maxInFlight'>;
 
@@ -34,6 +39,7 @@ export interface WorkersOptions {
 
 export interface RunningWorkers {
   deliveries: Deliveries;
+  notifications: StudentNotifications;
   /** Stops answering reads, then stops pulling (messages in hand are finished first). */
   stop(): Promise<void>;
 }
@@ -51,22 +57,27 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
   // Only what it publishes into: IM_CLASS_EVENTS is the broadcast service's, the consumer waits for it.
   await ensureStream(handles.jsm, Streams.deadLetters, { replicas: config.jetstreamReplicas });
   // Every read and write of the deliveries goes by `_id`: no index to create.
-  const deliveries = new Deliveries(db);
+  const deliveries = new Deliveries(db, { live: natsLiveNotifications(nc, log) });
+  const notifications = new StudentNotifications(deliveries);
   const consumer = await consumeClassMessages(handles, log, deliveries, config);
   const service = await startService(nc, {
     name: WORKERS_SERVICE_NAME,
     version: '0.1.0',
-    description: 'Class-message fan-out into one delivery per student, and every read of the deliveries',
+    description:
+      'Class-message fan-out into one delivery per student, every read of the deliveries, read marks',
     log,
     maxInFlight: config.maxInFlight,
     endpoints: [
-      deliveriesForStudentEndpoint(deliveries),
+      deliveriesForStudentEndpoint(notifications),
       deliveryCountsEndpoint(deliveries),
       deliveredAtEndpoint(deliveries),
+      deliveriesSinceEndpoint(notifications),
+      markReadEndpoint(notifications),
     ],
   });
   return {
     deliveries,
+    notifications,
     async stop() {
       await service.stop();
       await consumer.stop();

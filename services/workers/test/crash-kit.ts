@@ -18,7 +18,8 @@ import {
 import { type Db, type Document, MongoClient } from 'mongodb';
 import { expect } from 'vitest';
 import { CLASS_MESSAGES_DURABLE } from '../src/class-messages.js';
-import { Deliveries } from '../src/repositories/deliveries.js';
+import { Deliveries, deliveryId } from '../src/repositories/deliveries.js';
+import { StudentNotifications } from '../src/repositories/student-notifications.js';
 
 /**
  * Crash tests run the broadcast service and the workers as real processes (through tsx, from
@@ -226,10 +227,19 @@ async function expectInboxesHoldOnce(world: CrashWorld, records: Document[]) {
       expected.set(uid, [...(expected.get(uid) ?? []), record.id as number]);
     }
   }
-  const deliveries = new Deliveries(world.workersDb);
+  const notifications = new StudentNotifications(new Deliveries(world.workersDb));
   for (const [uid, pushIds] of expected) {
-    const page = await deliveries.pageForStudent(uid, 0, 100);
+    const page = await notifications.page(uid, 0, 100);
     expect(page.total).toBe(pushIds.length);
     expect(page.items.map((e) => e.push_id).sort((a, b) => a - b)).toEqual(pushIds.sort((a, b) => a - b));
+    // Numbered 1 … n in arrival order, whatever crashed, and each delivery files the same seq.
+    const replay = await notifications.since(uid, 0);
+    expect(replay.items.map((i) => i.seq)).toEqual(pushIds.map((_, i) => i + 1));
+    for (const { seq, delivery } of replay.items) {
+      const stored = await world.workersDb
+        .collection<{ _id: string; seq?: number }>('deliveries')
+        .findOne({ _id: deliveryId(delivery.push_id, uid) });
+      expect(stored?.seq).toBe(seq);
+    }
   }
 }

@@ -119,6 +119,7 @@ const refusal = (subject: string, body: unknown, as?: Caller) =>
 
 interface StudentPage {
   total_count: number;
+  unread_count: number;
   data: {
     push_id: number;
     class_id: number;
@@ -126,6 +127,7 @@ interface StudentPage {
     message: string;
     pushed_at: string;
     delivered_at: string;
+    read_at: string | null;
   }[];
 }
 
@@ -133,6 +135,7 @@ describe('im.deliveries.for_student', () => {
   it('pages a student’s deliveries newest push first, with their total', async () => {
     const all = await ask<StudentPage>(DeliverySubjects.forStudent, { student_uid: 's0' });
     expect(all.total_count).toBe(3);
+    expect(all.unread_count).toBe(3);
     expect(all.data.map((d) => d.push_id)).toEqual([13, 12, 11]);
     expect(all.data[1]).toEqual({
       push_id: 12,
@@ -141,6 +144,7 @@ describe('im.deliveries.for_student', () => {
       message: 'push 12',
       pushed_at: '2024-09-02T01:00:00.000Z',
       delivered_at: expect.any(String),
+      read_at: null,
     });
     expect(Date.parse(all.data[1]!.delivered_at)).not.toBeNaN();
 
@@ -155,7 +159,7 @@ describe('im.deliveries.for_student', () => {
       page: 3,
       per_page: 2,
     });
-    expect(beyond).toEqual({ total_count: 3, data: [] });
+    expect(beyond).toEqual({ total_count: 3, unread_count: 3, data: [] });
     // Not in class 2: two deliveries.
     expect(
       (await ask<StudentPage>(DeliverySubjects.forStudent, { student_uid: 's7' })).data.map((d) => d.push_id),
@@ -165,6 +169,7 @@ describe('im.deliveries.for_student', () => {
   it('gives an empty page to a student with none', async () => {
     expect(await ask(DeliverySubjects.forStudent, { student_uid: 'nobody' })).toEqual({
       total_count: 0,
+      unread_count: 0,
       data: [],
     });
   });
@@ -180,10 +185,10 @@ describe('im.deliveries.counts_for_pushes', () => {
   it('counts the deliveries of each push asked about, in the order asked, 0 for none', async () => {
     expect(await ask(DeliverySubjects.countsForPushes, { push_ids: [13, 99, 12, 11] })).toEqual({
       counts: [
-        { push_id: 13, delivered_count: 12 },
-        { push_id: 99, delivered_count: 0 },
-        { push_id: 12, delivered_count: 2 },
-        { push_id: 11, delivered_count: 12 },
+        { push_id: 13, delivered_count: 12, read_count: 0 },
+        { push_id: 99, delivered_count: 0, read_count: 0 },
+        { push_id: 12, delivered_count: 2, read_count: 0 },
+        { push_id: 11, delivered_count: 12, read_count: 0 },
       ],
     });
     expect(await ask(DeliverySubjects.countsForPushes, { push_ids: [] })).toEqual({ counts: [] });
@@ -228,6 +233,8 @@ describe('who may ask', () => {
     [DeliverySubjects.forStudent, { student_uid: 's0' }],
     [DeliverySubjects.countsForPushes, { push_ids: [13] }],
     [DeliverySubjects.deliveredAt, { push_id: 13, student_uids: ['s0'] }],
+    [DeliverySubjects.since, { student_uid: 's0', after: 0 }],
+    [DeliverySubjects.markRead, { student_uid: 's0', push_id: 13 }],
   ] as const;
 
   it.each(requests)('%s answers services only, not even the student itself', async (subject, body) => {
@@ -245,7 +252,7 @@ describe('who may ask', () => {
 });
 
 describe('the service', () => {
-  it(`announces itself in $SRV as ${WORKERS_SERVICE_NAME}, with its three endpoints`, async () => {
+  it(`announces itself in $SRV as ${WORKERS_SERVICE_NAME}, with every deliveries subject`, async () => {
     const reply = await nc.request(`$SRV.INFO.${WORKERS_SERVICE_NAME}`, undefined, { timeout: 2_000 });
     const info = JSON.parse(Buffer.from(reply.data).toString('utf8')) as { endpoints: { subject: string }[] };
     expect(info.endpoints.map((e) => e.subject).sort()).toEqual(Object.values(DeliverySubjects).sort());

@@ -2,6 +2,7 @@ import { setQueryLimit } from '@im/store';
 import { type CommandWatch, type MongoHandle, startMongo, uniqueDbName, watchCommands } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deliveries } from '../src/repositories/deliveries.js';
+import { StudentNotifications } from '../src/repositories/student-notifications.js';
 
 /**
  * The reads that answer requests about deliveries carry the store's time limit as `maxTimeMS`,
@@ -24,14 +25,31 @@ afterAll(async () => {
 });
 
 describe('deliveries read time limits', () => {
-  it("pass MONGO_TIMEOUT_MS as maxTimeMS on a student's inbox, a push's counts and delivery times", async () => {
+  it("pass MONGO_TIMEOUT_MS as maxTimeMS on a student's inbox, its marks, a push's counts and delivery times", async () => {
     const deliveries = new Deliveries(wire.db);
+    const notifications = new StudentNotifications(deliveries);
+    const event = {
+      event_id: 'e1',
+      push_id: 1,
+      class_id: 1,
+      organization_id: 1,
+      student_uids: ['s1'],
+      message: '',
+      day: '2024-05-01',
+      pushed_at: '2024-05-01T00:00:00.000Z',
+    };
+    await deliveries.writeChunk(event, ['s1'], 0);
+    await notifications.markRead('s1', 1);
     wire.clear();
-    await deliveries.pageForStudent('s1', 0, 20);
+    await notifications.page('s1', 0, 20);
+    await notifications.since('s1', 0);
+    await notifications.markRead('s1', 1);
     await deliveries.countForPushes([1, 2]);
     await deliveries.deliveredAt(1, ['s1', 's2']);
-    // Every read is a look-up by _id: the inbox head, two pushes' progress, two deliveries.
-    expect(wire.maxTimeOf('find')).toEqual(Array(5).fill(TIMEOUT_MS));
+    // Every read is a look-up by _id: the inbox head, the read total and the mark block (page);
+    // the head and the block (since); the delivery and the block (a repeated mark); two pushes'
+    // progress; two deliveries.
+    expect(wire.maxTimeOf('find')).toEqual(Array(11).fill(TIMEOUT_MS));
     expect(wire.maxTimeOf('aggregate')).toEqual([]);
   });
 });

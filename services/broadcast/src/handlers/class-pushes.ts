@@ -20,8 +20,8 @@ export interface ClassPushesDeps {
 
 /**
  * `GET /im/class/<class_id>/pushes`: a class's pushes, newest first, each with how many recipients
- * it has and how many deliveries are written so far (the workers count them, for the whole page
- * in one request). The recipients themselves are paged apart
+ * it has, how many deliveries are written so far and how many recipients have read it (the
+ * workers count them, for the whole page in one request). The recipients themselves are paged apart
  * (push-recipients.ts): 20 rosters of 2,000 would not fit one NATS message. A class the directory
  * never announced is a 404; a deleted one still shows its history.
  */
@@ -36,7 +36,7 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
       assertMayUseClass(caller, class_id, cls.organization_id, 'reading its pushes');
       const { skip, limit } = pageWindow(page, per_page);
       const { total, items } = await pushes.listByClass(class_id, skip, limit);
-      const delivered = await deliveries.countsForPushes(
+      const counts = await deliveries.countsForPushes(
         items.map((r) => r.id),
         requestId,
       );
@@ -50,7 +50,8 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
           pushed_at: r.pushed_at.toISOString(),
           message: r.message,
           recipient_count: r.recipient_count,
-          delivered_count: delivered.get(r.id) ?? 0,
+          delivered_count: counts.get(r.id)?.delivered ?? 0,
+          read_count: counts.get(r.id)?.read ?? 0,
           event_sent: r.event_sent,
         })),
       };

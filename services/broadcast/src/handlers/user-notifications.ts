@@ -1,10 +1,16 @@
 import { defineEndpoint } from '@im/bus';
-import { BroadcastSubjects, type UserNotificationsReply, UserNotificationsRequest } from '@im/contracts';
+import {
+  BroadcastSubjects,
+  type UserNotificationsReply,
+  UserNotificationsRequest,
+  userNotificationOf,
+} from '@im/contracts';
 import { assertMayReadNotificationsOf } from '../authorize.js';
 import type { DeliveriesClient } from '../deliveries-client.js';
 
 /**
- * `GET /im/user/<client_id>/notifications`: a student's class notifications, newest first. Who
+ * `GET /im/user/<client_id>/notifications`: a student's class notifications, newest first, each
+ * with when it was first marked read, and how many of them are unread. Who
  * may read them is decided here; the deliveries themselves are the workers' to tell. A client
  * with none gets an empty page: the directory of users is not this service's to check.
  */
@@ -18,14 +24,8 @@ export const userNotificationsEndpoint = (deliveries: DeliveriesClient) =>
       const found = await deliveries.forStudent(client_id, page, per_page, requestId);
       return {
         total_count: found.total_count,
-        data: found.data.map((d) => ({
-          push_history_record_id: d.push_id,
-          class_id: d.class_id,
-          organization_id: d.organization_id,
-          message: d.message,
-          pushed_at: d.pushed_at,
-          delivered_at: d.delivered_at,
-        })),
+        unread_count: found.unread_count,
+        data: found.data.map(userNotificationOf),
       };
     },
   });

@@ -7,6 +7,8 @@ import { VerifiedTokens } from './verified-tokens.js';
 export interface Authenticated {
   caller: Caller;
   header: string;
+  /** When the token stops being accepted (epoch ms): what outlives a request (a stream) ends then. */
+  expiresAt: number;
 }
 
 /** Why a token was refused, in words fit for `WWW-Authenticate: ... error_description="..."`. */
@@ -64,8 +66,8 @@ export function createTokenVerifier(settings: AuthSettings): (token: string) => 
     if (payload === null || typeof payload !== 'object') throw new TokenRejected('the token is malformed');
     const caller = callerFromClaims(payload);
     if (typeof caller === 'string') throw new TokenRejected(`the claims do not fit: ${caller}`);
-    const outcome = { caller, header: encodeCaller(caller) };
     const expiresAt = Number(payload.exp) * 1_000 + CLOCK_TOLERANCE_MS;
+    const outcome = { caller, header: encodeCaller(caller), expiresAt };
     verified.set(token, outcome, Math.min(expiresAt, now + CACHE_AT_MOST_MS));
     return outcome;
   };

@@ -15,6 +15,10 @@ export interface Fixtures {
   adminClassId: number;
   /** The class DELETE /im/admin/classes deletes. */
   victimClassId: number;
+  /** The class POST /im/org/<class_id>/message pushes to: `classId` was pushed already, while seeding. */
+  pushClassId: number;
+  /** That push of `classId`, delivered to c1: its recipients are listed, c1 marks it read. */
+  pushId: number;
   groupId: number;
   /** The group DELETE /im/group/<id> deletes. */
   victimGroupId: number;
@@ -65,6 +69,8 @@ export async function seedFixtures(stack: Stack, serviceToken: string): Promise<
     classId: 901,
     adminClassId: 902,
     victimClassId: 903,
+    pushClassId: 904,
+    pushId: 0,
     groupId: 0,
     victimGroupId: 0,
     uid: 5,
@@ -80,7 +86,7 @@ export async function seedFixtures(stack: Stack, serviceToken: string): Promise<
       role,
     });
   }
-  for (const classId of [fx.classId, fx.adminClassId, fx.victimClassId]) {
+  for (const classId of [fx.classId, fx.adminClassId, fx.victimClassId, fx.pushClassId]) {
     await expectStatus(call, 202, 'PUT', `/im/admin/classes/${classId}`, serviceToken, {
       organization_id: ORG,
       name: `Class ${classId}`,
@@ -116,6 +122,15 @@ export async function seedFixtures(stack: Stack, serviceToken: string): Promise<
     return data.filter((c) => c.type === 'user').length >= 3;
   }, deadline);
   if (!classesKnown || !usersKnown) throw new Error('seeding: the directory projections never caught up');
+
+  // A push c1 has received: the routes about one push (recipients, a read mark) need one to exist.
+  fx.pushId = (await expectStatus(call, 201, 'POST', `/im/org/${fx.classId}/message`, orgAdmin, {}))
+    .push_history_record_id as number;
+  const delivered = await pollUntil(async () => {
+    const res = await call('GET', '/im/user/c1/notifications', serviceToken);
+    return ((res.body as { total_count?: number }).total_count ?? 0) >= 1;
+  }, Date.now() + 20_000);
+  if (!delivered) throw new Error('seeding: the push never reached c1');
   return fx;
 }
 
@@ -134,7 +149,9 @@ export function baselineValue(route: RouteSpec, field: FieldSpec, fx: Fixtures):
       return 'c2:c3';
     case 'class_id':
       if (route.template.startsWith('/im/admin/')) return deleting ? fx.victimClassId : fx.adminClassId;
-      return fx.classId;
+      return route.method === 'POST' ? fx.pushClassId : fx.classId;
+    case 'push_history_record_id':
+      return fx.pushId;
     case 'group_id':
       return deleting && route.template === '/im/group/{group_id}' ? fx.victimGroupId : fx.groupId;
     case 'organization_id':

@@ -51,9 +51,10 @@ function asReceived(value: string): string | undefined {
 }
 
 function headerRules(routes: RouteSpec[]): HeaderRule[] {
-  const idempotency = routes
-    .flatMap((r) => r.fields)
-    .find((f) => f.place === 'header' && f.name === 'idempotency-key');
+  const declared = (name: string) =>
+    routes.flatMap((r) => r.fields).find((f) => f.place === 'header' && f.name === name);
+  const idempotency = declared('idempotency-key');
+  const lastEventId = declared('last-event-id');
   return [
     {
       name: 'authorization (Bearer)',
@@ -83,6 +84,17 @@ function headerRules(routes: RouteSpec[]): HeaderRule[] {
         const seen = asReceived(v);
         if (seen === undefined || !idempotency) return 'any';
         return fits(idempotency.schema, seen, false) ? judged(draft, 'serve') : 'refuse';
+      },
+    },
+    {
+      // The stream's cursor: a hostile one must be refused before any stream starts.
+      name: 'last-event-id',
+      eligible: declares('last-event-id'),
+      lines: (v) => [['Last-Event-ID', v]],
+      expect: (v, draft) => {
+        const seen = asReceived(v);
+        if (seen === undefined || !lastEventId) return 'any';
+        return fits(lastEventId.schema, seen, false) ? judged(draft, 'serve') : 'refuse';
       },
     },
     {

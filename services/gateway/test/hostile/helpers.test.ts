@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseResponse } from './http.js';
+import { parseResponse, send } from './http.js';
 import { hostileSeed, Prng } from './prng.js';
 import { fits } from './schema.js';
 
@@ -64,5 +66,23 @@ describe('the hostile suite’s HTTP reader', () => {
 
   it('says so when the connection closed without an answer', () => {
     expect(() => parseResponse(Buffer.alloc(0))).toThrow(/without an answer/);
+  });
+
+  it('hangs up on an event stream once its head has come, instead of waiting for an end that never comes', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      res.write(': ping\n\n');
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await send(port, { method: 'GET', target: '/stream', headers: [] });
+      expect(res.status).toBe(200);
+      expect(res.headers).toContainEqual(['content-type', 'text/event-stream; charset=utf-8']);
+      expect(res.body.length).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((closed) => server.close(closed));
+    }
   });
 });

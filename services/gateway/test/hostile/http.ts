@@ -51,19 +51,42 @@ export function headBytes(request: RawRequest): number {
   return encodeRequest(head, '127.0.0.1:65535').byteLength;
 }
 
-/** Sends one request on a fresh connection and reads the answer until the server closes it. */
+/** An answer that never ends by design (Server-Sent Events): read up to its head, then hung up on. */
+const EVENT_STREAM = /\r\ncontent-type:[ \t]*text\/event-stream/i;
+
+/**
+ * Sends one request on a fresh connection and reads the answer until the server closes it; an
+ * event stream, until its head is complete (its body is left unread and empty).
+ */
 export function send(port: number, request: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
+    let streamHead: Buffer | undefined;
     socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      const raw = Buffer.concat(chunks);
+      const end = raw.indexOf('\r\n\r\n');
+      if (
+        streamHead === undefined &&
+        end !== -1 &&
+        EVENT_STREAM.test(raw.subarray(0, end).toString('latin1'))
+      ) {
+        streamHead = raw.subarray(0, end + 4);
+        socket.destroy();
+      }
+    });
     socket.once('error', reject);
     // A server that answers before reading the whole request may reset the connection after its
     // answer: what arrived still counts.
     socket.once('close', () => {
       try {
-        resolve(parseResponse(Buffer.concat(chunks)));
+        resolve(
+          streamHead
+            ? { ...parseResponse(streamHead), body: Buffer.alloc(0) }
+            : parseResponse(Buffer.concat(chunks)),
+        );
       } catch (error) {
         reject(error);
       }

@@ -104,6 +104,7 @@ export const segmentNames = (template: string) => [...template.matchAll(/\{(\w+)
 export function serviceOf(template: string): string {
   if (template.startsWith('/signature/')) return 'signature';
   if (template.startsWith('/im/admin/')) return 'gateway (publishes to JetStream)';
+  if (template.endsWith('/notifications/tickets')) return 'gateway (stream tickets in JetStream KV)';
   if (/^\/im\/(class|org\/\{class_id\}|user\/\{client_id\}\/notifications)/.test(template))
     return 'broadcast';
   if (template.startsWith('/im/')) return 'group';

@@ -4,9 +4,10 @@ import { assertServiceCaller } from '../authorize.js';
 import type { Deliveries } from '../repositories/deliveries.js';
 
 /**
- * `im.deliveries.counts_for_pushes`: how many deliveries each push has so far (a class's pushes
- * page shows it), counted from the records at the time of the call. One entry per push asked
- * about, in the order asked; a push nobody got yet (or no push at all) counts 0.
+ * `im.deliveries.counts_for_pushes`: how many deliveries each push has so far, and how many of its
+ * recipients have read it (a class's pushes page shows both), as the fan-out and the read marks
+ * keep them. One entry per push asked about, in the order asked; a push nobody got yet (or no
+ * push at all) counts 0.
  */
 export const deliveryCountsEndpoint = (deliveries: Deliveries) =>
   defineEndpoint({
@@ -17,7 +18,11 @@ export const deliveryCountsEndpoint = (deliveries: Deliveries) =>
       assertServiceCaller(caller);
       const counts = await deliveries.countForPushes(push_ids);
       return {
-        counts: [...counts].map(([push_id, delivered_count]) => ({ push_id, delivered_count })),
+        counts: [...counts].map(([push_id, { delivered, read }]) => ({
+          push_id,
+          delivered_count: delivered,
+          read_count: read,
+        })),
       };
     },
   });

@@ -1,7 +1,10 @@
-import { type ClassMessageEvent, MAX_PER_PAGE } from '@im/contracts';
-import { isDuplicateKeyError, KeyedList, type ListPage, queryLimit } from '@im/store';
+import { type ClassMessageEvent, MAX_PER_PAGE, userNotificationOf } from '@im/contracts';
+import { isDuplicateKeyError, KeyedList, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
-import { PushProgress } from './push-progress.js';
+import { type LiveNotifications, NO_LIVE_NOTIFICATIONS } from '../live-notifications.js';
+import { studentDeliveryOf } from '../student-delivery.js';
+import { type PushCounts, PushProgress } from './push-progress.js';
+import { ReadMarks } from './read-marks.js';
 
 /**
  * One student's copy of one push, as stored: `_id` is `<push_id>:<student_uid>` (client ids have
@@ -18,6 +21,8 @@ export interface Delivery {
   message: string;
   pushed_at: Date;
   delivered_at: Date;
+  /** Its inbox entry's seq (absent: listed before inboxes numbered entries): its read mark's block. */
+  seq?: number;
 }
 
 /** An entry of a student's inbox: what a notification shows. */
@@ -28,6 +33,8 @@ export interface InboxEntry {
   message: string;
   pushed_at: Date;
   delivered_at: Date;
+  /** Its place in the order the inbox received its entries, from 1 (KeyedList seqField); absent on entries written before. */
+  seq?: number;
 }
 
 export interface ChunkOutcome {
@@ -44,25 +51,37 @@ const INBOX_BUCKET = 25;
 /** Inbox heads written at once by one chunk: FerretDB has one writer per database anyway. */
 const INBOX_WRITERS = 4;
 
+export interface DeliveriesOptions {
+  /** Told of each entry a fan-out lists (the live stream); default: nobody. */
+  live?: LiveNotifications;
+}
+
 /**
  * The workers' deliveries, kept for the reads they answer, each a look-up by `_id`
  * (docs/ferretdb.md, "Lookups"):
- * - `inbox`: each student's notifications, newest last, a KeyedList keyed by the student;
- * - `deliveries`: one record per (push, student), for a push's recipients and the once-only rule;
- * - `push_progress`: how many of a push's recipients are written (PushProgress).
- * A chunk writes the deliveries first, then the inboxes, then the progress, so a crash at any
- * point leaves what the retried chunk completes: the insert refuses the deliveries already there,
- * and the inbox of each of those students is checked for the push before it is appended to.
+ * - `inbox`: each student's notifications, a KeyedList keyed by the student whose entries are
+ *   numbered in arrival order (`seq`, the live stream's cursor);
+ * - `deliveries`: one record per (push, student), for a push's recipients, the once-only rule and
+ *   the seq its read mark is filed under;
+ * - `push_progress`: how many of a push's recipients are written, and have read it (PushProgress);
+ * - `read_marks`, `read_totals`: who read what, and how much each student has read (ReadMarks).
+ * A chunk writes the inboxes first (each entry gets its seq there), then the deliveries with their
+ * seq, then tells the live subjects, last the progress. A crash at any point leaves what the
+ * retried chunk completes: an inbox that lists the push already is not appended to (its entry's
+ * seq is looked up instead), the insert refuses the deliveries already there.
  */
 export class Deliveries {
   readonly docs: Collection<Delivery>;
   readonly inbox: KeyedList<InboxEntry>;
   readonly progress: PushProgress;
+  readonly reads: ReadMarks;
+  readonly #live: LiveNotifications;
   /** maxTimeMS of the reads that answer requests (queryLimit). */
-  readonly #limit: { maxTimeMS: number };
+  readonly limit: { maxTimeMS: number };
 
-  constructor(db: Db) {
-    this.#limit = queryLimit(db);
+  constructor(db: Db, options: DeliveriesOptions = {}) {
+    this.limit = queryLimit(db);
+    this.#live = options.live ?? NO_LIVE_NOTIFICATIONS;
     this.docs = db.collection<Delivery>('deliveries');
     // Buckets of 25: every delivery rewrites the head, so it stays small; a page of 100 (the
     // most a client may ask) reads the head and at most 5 buckets.
@@ -70,11 +89,14 @@ export class Deliveries {
       idField: 'push_id',
       // Newest push first on every page, even when two fan-outs finish out of order.
       sortBy: ['pushed_at', 'push_id'],
+      // ...while seq keeps the order of arrival: "everything after n" for a live reader.
+      seqField: 'seq',
       bucketSize: INBOX_BUCKET,
       maxPage: MAX_PER_PAGE,
-      ...this.#limit,
+      ...this.limit,
     });
-    this.progress = new PushProgress(db, this.#limit);
+    this.progress = new PushProgress(db, this.limit);
+    this.reads = new ReadMarks(db, this.limit);
   }
 
   /**
@@ -86,7 +108,6 @@ export class Deliveries {
     studentUids: readonly string[],
     start: number,
   ): Promise<ChunkOutcome> {
-    const pushedAt = new Date(event.pushed_at);
     const deliveredAt = new Date();
     const uids = [...new Set(studentUids)];
     const entry: InboxEntry = {
@@ -94,45 +115,51 @@ export class Deliveries {
       class_id: event.class_id,
       organization_id: event.organization_id,
       message: event.message,
-      pushed_at: pushedAt,
+      pushed_at: new Date(event.pushed_at),
       delivered_at: deliveredAt,
     };
-    const docs: Delivery[] = uids.map((student_uid) => ({
-      _id: deliveryId(event.push_id, student_uid),
-      student_uid,
-      ...entry,
-    }));
-    const repeated = new Set<number>();
+    // Each inbox skips a push it lists already (a retried chunk): that entry keeps its seq.
+    const listed = new Map<string, InboxEntry>();
+    const seqs = new Map<string, number | undefined>();
+    await eachLimited(uids, INBOX_WRITERS, async (uid) => {
+      const [added] = await this.inbox.appendListed(uid, [entry]);
+      if (added) listed.set(uid, added);
+      seqs.set(uid, added ? added.seq : await this.#listedSeq(uid, event.push_id));
+    });
+    const docs: Delivery[] = uids.map((student_uid) => {
+      const seq = seqs.get(student_uid);
+      return { _id: deliveryId(event.push_id, student_uid), student_uid, ...entry, ...(seq ? { seq } : {}) };
+    });
+    let repeated = 0;
     try {
       await this.docs.insertMany(docs, { ordered: false });
     } catch (error) {
       // Anything but "already there" (the server down, a bad document) fails the attempt.
       if (!isDuplicateKeyError(error)) throw error;
-      for (const { index } of (error as { writeErrors?: { index: number }[] }).writeErrors ?? []) {
-        repeated.add(index);
-      }
-      // No detail of which: treat every student of the chunk as possibly written before.
-      if (repeated.size === 0) for (let i = 0; i < uids.length; i++) repeated.add(i);
+      // No detail of which: count every student of the chunk as written before.
+      repeated = (error as { writeErrors?: unknown[] }).writeErrors?.length || uids.length;
     }
-    // A delivery the insert accepted is new, so is its inbox entry: one write. One it refused was
-    // written by an earlier attempt, which may have died before the inbox: check, then write.
-    await eachLimited(
-      uids.map((uid, i) => [uid, i] as const),
-      INBOX_WRITERS,
-      ([uid, i]) => (repeated.has(i) ? this.inbox.appendOne(uid, entry) : this.inbox.appendFresh(uid, entry)),
-    );
-    const outcome: ChunkOutcome = { inserted: docs.length - repeated.size, duplicates: repeated.size };
+    // Only what this attempt listed: an entry listed by an attempt that died before telling is
+    // found by the reader's gap check (its seq is missing from what it saw).
+    for (const [uid, added] of listed) {
+      if (added.seq === undefined) continue;
+      this.#live.publish(uid, {
+        seq: added.seq,
+        notification: userNotificationOf(studentDeliveryOf(added, undefined)),
+      });
+    }
     await this.progress.advance(event.push_id, start + studentUids.length, event.student_uids.length);
-    return outcome;
+    return { inserted: docs.length - repeated, duplicates: repeated };
   }
 
-  /** A page of a student's deliveries, newest first, with how many there are: ≤ 3 look-ups. */
-  pageForStudent(studentUid: string, skip: number, limit: number): Promise<ListPage<InboxEntry>> {
-    return this.inbox.newestFirst(studentUid, skip, limit);
+  /** The seq of the entry for `pushId` that a student's inbox lists already: among its newest. */
+  async #listedSeq(studentUid: string, pushId: number): Promise<number | undefined> {
+    const { items } = await this.inbox.newestFirst(studentUid, 0, MAX_PER_PAGE);
+    return items.find((e) => e.push_id === pushId)?.seq;
   }
 
-  /** Deliveries written so far for each push (PushProgress). */
-  countForPushes(pushIds: readonly number[]): Promise<Map<number, number>> {
+  /** Deliveries written so far, and read, for each push (PushProgress). */
+  countForPushes(pushIds: readonly number[]): Promise<Map<number, PushCounts>> {
     return this.progress.counts(pushIds);
   }
 
@@ -144,7 +171,7 @@ export class Deliveries {
       uids.map((uid) =>
         this.docs.findOne(
           { _id: deliveryId(pushId, uid) },
-          { ...this.#limit, projection: { _id: 0, delivered_at: 1 } },
+          { ...this.limit, projection: { _id: 0, delivered_at: 1 } },
         ),
       ),
     );

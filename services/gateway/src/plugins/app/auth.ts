@@ -1,5 +1,5 @@
 import { headerValue } from '@im/bus';
-import { type Caller, ErrorBody, forbidden, isService, unauthenticated } from '@im/contracts';
+import { type AppError, type Caller, ErrorBody, forbidden, isService, unauthenticated } from '@im/contracts';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthSettings } from '../../auth/keys.js';
@@ -15,8 +15,15 @@ declare module 'fastify' {
     caller: Caller | null;
     /** Its `Im-Caller` header value, for the services (encoded once per token). */
     callerHeader: string | undefined;
+    /** When the caller's credential expires (epoch ms): a live stream ends then. */
+    credentialExpiresAt: number | undefined;
     /** Why the token was refused, or undefined when none was sent. */
     authProblem: string | undefined;
+    /**
+     * A route's own credential in place of a token, refused (a used stream ticket): answered as
+     * it is when no token made a caller. Set by a route's onRequest hook, before the rate limit.
+     */
+    authRefusal: AppError | undefined;
   }
 }
 
@@ -38,7 +45,9 @@ export default fp<AuthPluginOptions>(
     const verify = createTokenVerifier(settings);
     app.decorateRequest('caller', null);
     app.decorateRequest('callerHeader', undefined);
+    app.decorateRequest('credentialExpiresAt', undefined);
     app.decorateRequest('authProblem', undefined);
+    app.decorateRequest('authRefusal', undefined);
 
     app.addHook('onRequest', (request, _reply, done) => {
       const header = request.headers.authorization;
@@ -46,9 +55,10 @@ export default fp<AuthPluginOptions>(
       // The scheme is case-insensitive (RFC 7235); anything but Bearer counts as no token at all.
       if (header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return done();
       try {
-        const { caller, header: encoded } = verify(header.slice(7).trim());
+        const { caller, header: encoded, expiresAt } = verify(header.slice(7).trim());
         request.caller = caller;
         request.callerHeader = encoded;
+        request.credentialExpiresAt = expiresAt;
       } catch (error) {
         if (!(error instanceof TokenRejected)) return done(error as Error);
         request.authProblem = error.message;
@@ -60,6 +70,7 @@ export default fp<AuthPluginOptions>(
       if (request.caller !== null || request.is404 || request.routeOptions.config.public) {
         return done(null, payload);
       }
+      if (request.authRefusal) return done(request.authRefusal);
       const problem = request.authProblem;
       if (problem === undefined) {
         reply.header('www-authenticate', REALM);

@@ -28,7 +28,8 @@ export default fp<CorsOptions>(
     await app.register(cors, {
       origin: origins,
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+      // last-event-id: what a stream client sends when it resumes (docs/live.md).
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'last-event-id'],
       exposedHeaders: ['x-request-id', 'retry-after', 'www-authenticate'],
       credentials: false,
       maxAge: 600,

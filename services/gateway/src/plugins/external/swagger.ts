@@ -30,6 +30,10 @@ export default fp(
           { name: 'group', description: 'Groups and their members' },
           { name: 'organization', description: "An organization's groups and contacts" },
           { name: 'broadcast', description: 'Class notifications' },
+          {
+            name: 'notifications',
+            description: "A student's notifications live (Server-Sent Events), stream tickets, read marks",
+          },
           { name: 'admin', description: 'Directory updates for systems that cannot speak NATS' },
           { name: 'operations', description: 'Health and readiness' },
         ],

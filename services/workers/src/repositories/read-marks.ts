@@ -1,0 +1,127 @@
+import { guardedById, isDuplicateKeyError, isFerretdb } from '@im/store';
+import type { Collection, Db } from 'mongodb';
+
+/**
+ * Which notification a mark is about: its push, and its seq in the student's inbox (absent for
+ * entries listed before inboxes numbered them).
+ */
+export interface MarkRef {
+  push_id: number;
+  seq?: number;
+}
+
+/** Read marks of one student's notifications whose seqs (or, without one, push ids) share a block. */
+export interface ReadMarkBlock {
+  _id: string;
+  /** The first mark of each push, by push id. */
+  at: Record<string, Date>;
+}
+
+/** How many of its notifications a student has marked read: first marks only. */
+export interface ReadTotal {
+  _id: string;
+  read: number;
+}
+
+export interface ReadMark {
+  readAt: Date;
+  /** This call made the mark; false: it was there already and stays as it was. */
+  first: boolean;
+}
+
+/**
+ * Marks per block. A page of a student's notifications (at most 100 inbox positions) holds seqs
+ * within 150 of each other (an inbox bucket of 25 either side: KeyedList.since), so its marks are
+ * in at most two blocks; a block stays a few kilobytes however many notifications there are.
+ */
+export const MARKS_PER_BLOCK = 256;
+
+/**
+ * The block of a mark. Client ids are encodeURIComponent'd (no `#` is left), so a student's
+ * blocks never meet another's; `p` sets apart the blocks of entries without a seq, keyed by push.
+ */
+export function markBlockId(studentUid: string, ref: MarkRef): string {
+  const student = encodeURIComponent(studentUid);
+  if (ref.seq === undefined) return `${student}#p${Math.floor(ref.push_id / MARKS_PER_BLOCK)}`;
+  return `${student}#${Math.floor(ref.seq / MARKS_PER_BLOCK)}`;
+}
+
+/**
+ * Read marks (`read_marks`, blocks by `_id`) and each student's total of them (`read_totals`,
+ * `_id` = the client id): every read and write a look-up by `_id` (docs/ferretdb.md, "Lookups").
+ * The caller serializes the marks of one student (Deliveries.markRead); the per-push count is
+ * PushProgress's.
+ */
+export class ReadMarks {
+  readonly blocks: Collection<ReadMarkBlock>;
+  readonly totals: Collection<ReadTotal>;
+  readonly #db: Db;
+  readonly #read: { maxTimeMS: number };
+
+  constructor(db: Db, read: { maxTimeMS: number }) {
+    this.#db = db;
+    this.blocks = db.collection<ReadMarkBlock>('read_marks');
+    this.totals = db.collection<ReadTotal>('read_totals');
+    this.#read = read;
+  }
+
+  /** When each of `refs` was first marked read, by push id; absent: not read. One look-up per block. */
+  async readAt(studentUid: string, refs: readonly MarkRef[]): Promise<Map<number, Date>> {
+    const byBlock = new Map<string, number[]>();
+    for (const ref of refs) {
+      const id = markBlockId(studentUid, ref);
+      byBlock.set(id, [...(byBlock.get(id) ?? []), ref.push_id]);
+    }
+    const ids = [...byBlock.keys()];
+    const blocks = await Promise.all(ids.map((_id) => this.blocks.findOne({ _id }, this.#read)));
+    const at = new Map<number, Date>();
+    ids.forEach((id, i) => {
+      for (const pushId of byBlock.get(id) ?? []) {
+        const when = blocks[i]?.at?.[String(pushId)];
+        if (when instanceof Date) at.set(pushId, when);
+      }
+    });
+    return at;
+  }
+
+  /** How many notifications the student has marked read. */
+  async total(studentUid: string): Promise<number> {
+    return (await this.totals.findOne({ _id: studentUid }, this.#read))?.read ?? 0;
+  }
+
+  /**
+   * Marks one notification read at `now` unless it is already: the first mark stays. On MongoDB
+   * the write is conditional (the push's field must be absent), so of two copies marking at once
+   * only one makes the mark; FerretDB's updates are not atomic, so there the block is read first,
+   * under the caller's per-student lock, and written by `_id` alone.
+   */
+  async mark(studentUid: string, ref: MarkRef, now: Date): Promise<ReadMark> {
+    const _id = markBlockId(studentUid, ref);
+    const field = `at.${ref.push_id}`;
+    if (await isFerretdb(this.#db)) {
+      const stored = await this.#stored(_id, ref.push_id);
+      if (stored) return { readAt: stored, first: false };
+    }
+    try {
+      const filter = await guardedById(this.#db, _id, { [field]: { $exists: false } });
+      const result = await this.blocks.updateOne(filter, { $set: { [field]: now } }, { upsert: true });
+      if (result.modifiedCount + result.upsertedCount > 0) return { readAt: now, first: true };
+    } catch (error) {
+      // MongoDB: the block is there with the mark, so the upsert's insert met its `_id`.
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const stored = await this.#stored(_id, ref.push_id);
+    if (!stored) throw new Error(`read mark ${_id} / ${ref.push_id}: neither written nor found`);
+    return { readAt: stored, first: false };
+  }
+
+  /** One more first mark in the student's total. */
+  async countRead(studentUid: string): Promise<void> {
+    await this.totals.updateOne({ _id: studentUid }, { $inc: { read: 1 } }, { upsert: true });
+  }
+
+  async #stored(_id: string, pushId: number): Promise<Date | undefined> {
+    const when = (await this.blocks.findOne({ _id }, this.#read))?.at?.[String(pushId)];
+    return when instanceof Date ? when : undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import { type DeliveriesSinceReply, MAX_REPLAY_PAGE, type StudentDelivery } from '@im/contracts';
+import { KeyLock } from '@im/store';
+import { studentDeliveryOf } from '../student-delivery.js';
+import { type Deliveries, deliveryId } from './deliveries.js';
+import type { ReadMark } from './read-marks.js';
+
+/** A page of a student's deliveries, newest first, as the API shows them. */
+export interface StudentPage {
+  total: number;
+  unread: number;
+  items: StudentDelivery[];
+}
+
+/**
+ * What one student sees of its deliveries: pages of its inbox with their read marks, the replay
+ * after a seq, and marking one read. Every read and write a look-up by `_id`.
+ */
+export class StudentNotifications {
+  readonly #deliveries: Deliveries;
+  /** One mark at a time per student: its mark block and its total are read, then written. */
+  readonly #marking = new KeyLock();
+
+  constructor(deliveries: Deliveries) {
+    this.#deliveries = deliveries;
+  }
+
+  /**
+   * A page of a student's deliveries, newest first, with how many there are and how many of those
+   * are unread: the inbox page (head and buckets), the student's read total, and the page's mark
+   * blocks (at most two for the entries with a seq).
+   */
+  async page(studentUid: string, skip: number, limit: number): Promise<StudentPage> {
+    const { inbox, reads } = this.#deliveries;
+    const [page, read] = await Promise.all([
+      inbox.newestFirst(studentUid, skip, limit),
+      reads.total(studentUid),
+    ]);
+    const readAt = await reads.readAt(studentUid, page.items);
+    return {
+      total: page.total,
+      // A push listed twice (a replay long after its first fan-out) counts twice in n, read once.
+      unread: Math.max(0, page.total - read),
+      items: page.items.map((e) => studentDeliveryOf(e, readAt.get(e.push_id))),
+    };
+  }
+
+  /**
+   * The deliveries a student got after seq `after`, by seq, MAX_REPLAY_PAGE at most; without
+   * `after` none, only where its inbox stands. Entries listed before inboxes numbered them hold no
+   * seq: a page of only those is passed over, so that `more` always comes with an item to go on from.
+   */
+  async since(studentUid: string, after: number | undefined): Promise<DeliveriesSinceReply> {
+    const { inbox, reads } = this.#deliveries;
+    if (after === undefined) return { last_seq: await inbox.count(studentUid), items: [], more: false };
+    let from = after;
+    let page = await inbox.since(studentUid, from, MAX_REPLAY_PAGE);
+    while (page.items.length === 0 && page.more) {
+      from += MAX_REPLAY_PAGE;
+      page = await inbox.since(studentUid, from, MAX_REPLAY_PAGE);
+    }
+    const readAt = await reads.readAt(studentUid, page.items);
+    return {
+      last_seq: page.last,
+      items: page.items.flatMap((e) =>
+        e.seq === undefined ? [] : [{ seq: e.seq, delivery: studentDeliveryOf(e, readAt.get(e.push_id)) }],
+      ),
+      more: page.more,
+    };
+  }
+
+  /**
+   * Marks a student's delivery of a push read (the first mark stays); null when the student has
+   * no delivery of it. A first mark: the delivery, the mark block (on FerretDB read, then
+   * written), the student's total and the push's count, each by `_id`; a repeat stops at the block.
+   */
+  markRead(studentUid: string, pushId: number, now = new Date()): Promise<ReadMark | null> {
+    const { docs, reads, progress, limit } = this.#deliveries;
+    return this.#marking.run(studentUid, async () => {
+      const delivery = await docs.findOne(
+        { _id: deliveryId(pushId, studentUid) },
+        { ...limit, projection: { _id: 0, seq: 1 } },
+      );
+      if (!delivery) return null;
+      const ref = delivery.seq === undefined ? { push_id: pushId } : { push_id: pushId, seq: delivery.seq };
+      const mark = await reads.mark(studentUid, ref, now);
+      // A crash right here leaves the mark without its counts, and a repeat does not count it:
+      // the counts can fall one short, never count a mark twice.
+      if (mark.first) await Promise.all([reads.countRead(studentUid), progress.countRead(pushId)]);
+      return mark;
+    });
+  }
+}
