@@ -6,6 +6,12 @@ export { freePort, isPortFree } from './free-port.js';
 export { type MongoHandle, type StartMongoOptions, startMongo } from './mongo.js';
 export { mongoAnswers } from './mongo-ping.js';
 export { type NatsHandle, type StartNatsOptions, startNats } from './nats.js';
+export {
+  type NatsCluster,
+  type NatsClusterNode,
+  type StartNatsClusterOptions,
+  startNatsCluster,
+} from './nats-cluster.js';
 export { findOnPath, type Probe } from './probe.js';
 export { type ChildHandle, type StartProcessOptions, startProcess } from './process.js';
 export {
