@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readCpuMs } from '../cpu.js';
 import type { WatchedProcess } from '../measure.js';
@@ -5,14 +6,34 @@ import type { WatchedProcess } from '../measure.js';
 /** CPU of each watched process over a window, as % of one core (100 = one core busy throughout). */
 export interface CpuFigures {
   seconds: number;
-  /** Sum over the processes. */
+  /** Sums over the processes. */
   totalPctOfCore: number;
-  processes: { name: string; pid: number; pctOfCore: number }[];
+  totalWakeupsPerS: number;
+  processes: { name: string; pid: number; pctOfCore: number; wakeupsPerS: number }[];
+}
+
+/**
+ * Times the process's threads went to sleep and were woken again so far (voluntary context
+ * switches, all threads). At rest that is its timers and messages, whatever the machine's load
+ * does to the CPU each costs; undefined once the process is gone.
+ */
+export function readWakeups(pid: number): number | undefined {
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      total += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Measures the processes' CPU over `seconds` of doing nothing to them. */
 export async function measureCpu(processes: readonly WatchedProcess[], seconds: number): Promise<CpuFigures> {
   const before = processes.map((p) => readCpuMs(p.pid));
+  const wakeupsBefore = processes.map((p) => readWakeups(p.pid));
   const started = performance.now();
   await sleep(seconds * 1_000);
   const wallMs = performance.now() - started;
@@ -20,10 +41,12 @@ export async function measureCpu(processes: readonly WatchedProcess[], seconds: 
     name: p.name,
     pid: p.pid,
     pctOfCore: (100 * ((readCpuMs(p.pid) ?? Number.NaN) - (before[i] ?? Number.NaN))) / wallMs,
+    wakeupsPerS: (1_000 * ((readWakeups(p.pid) ?? Number.NaN) - (wakeupsBefore[i] ?? Number.NaN))) / wallMs,
   }));
   return {
     seconds: wallMs / 1_000,
     totalPctOfCore: figures.reduce((sum, p) => sum + p.pctOfCore, 0),
+    totalWakeupsPerS: figures.reduce((sum, p) => sum + p.wakeupsPerS, 0),
     processes: figures,
   };
 }

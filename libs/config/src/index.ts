@@ -4,6 +4,7 @@ export {
   JetStreamConfig,
   MongoTimeoutConfig,
   metricsConfig,
+  RELAY_PACE_DEFAULTS,
   RelayConfig,
   type RelaySettings,
   readRelaySettings,

@@ -3,6 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 /** Whether a NATS connection is up now, as its status events tell. */
 export interface ConnectionState {
   connected(): boolean;
+  /** Calls `listener` each time the connection is back after a disconnect; answers the function that stops it. */
+  onReconnect(listener: () => void): () => void;
 }
 
 const states = new WeakMap<NatsConnection, ConnectionState>();
@@ -16,12 +18,25 @@ export function connectionState(nc: NatsConnection): ConnectionState {
   let state = states.get(nc);
   if (state) return state;
   let up = !nc.isClosed();
-  state = { connected: () => up && !nc.isClosed() };
+  const reconnectListeners = new Set<() => void>();
+  state = {
+    connected: () => up && !nc.isClosed(),
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
+  };
   states.set(nc, state);
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === 'reconnect') up = true;
-      else if (status.type === 'disconnect' || status.type === 'staleConnection' || status.type === 'close') {
+      if (status.type === 'reconnect') {
+        up = true;
+        for (const listener of reconnectListeners) listener();
+      } else if (
+        status.type === 'disconnect' ||
+        status.type === 'staleConnection' ||
+        status.type === 'close'
+      ) {
         up = false;
       }
     }
@@ -32,4 +47,4 @@ export function connectionState(nc: NatsConnection): ConnectionState {
 }
 
 /** For a source that cannot tell: always up, so every failure counts. */
-export const ALWAYS_CONNECTED: ConnectionState = { connected: () => true };
+export const ALWAYS_CONNECTED: ConnectionState = { connected: () => true, onReconnect: () => () => {} };

@@ -5,9 +5,10 @@ import { consumerMessages, consumerRedeliveries, deadLetters } from '@im/metrics
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { JetStreamHandles } from './jetstream.js';
+import { ALWAYS_CONNECTED, connectionState } from './connection-state.js';
+import { connectionOf, type JetStreamHandles } from './jetstream.js';
 import { PermanentFailure } from './permanent-failure.js';
-import { type Puller, startPuller } from './puller.js';
+import { DEFAULT_PULL_EXPIRES_MS, type Puller, startPuller } from './puller.js';
 import { isStreamMissing, retryUntilStream, type StreamWaitSettings } from './stream-wait.js';
 import { isUnavailable } from './unavailable.js';
 
@@ -45,6 +46,8 @@ export interface ConsumerSpec<S extends TSchema> {
   prefetch?: number;
   /** Longest a message is kept alive; a handler stuck longer loses it to a redelivery. */
   maxHoldMs?: number;
+  /** How long one pull request waits on the server (default 30 s: an idle consumer costs next to nothing). */
+  pullExpiresMs?: number;
   /** Pauses between looks while the stream does not exist yet (default 100 ms doubling to 2 s). */
   streamWait?: Pick<StreamWaitSettings, 'firstDelayMs' | 'maxDelayMs'>;
 }
@@ -162,6 +165,8 @@ export async function runConsumer<S extends TSchema>(
     }
   };
 
+  const nc = connectionOf(js);
+  const link = nc ? connectionState(nc) : ALWAYS_CONNECTED;
   const pull = (consumer: Consumer): Puller =>
     startPuller({
       consumer,
@@ -171,6 +176,8 @@ export async function runConsumer<S extends TSchema>(
       prefetch: Math.max(0, spec.prefetch ?? 0),
       ackWaitMs,
       maxHoldMs: spec.maxHoldMs ?? 15 * 60_000,
+      expiresMs: spec.pullExpiresMs ?? DEFAULT_PULL_EXPIRES_MS,
+      link,
       settle: (m) =>
         settle(m).catch((error: unknown) => {
           // Dead-lettering itself failed (NATS down): leave the message unacked; it comes back.

@@ -25,9 +25,11 @@ export {
   retryParkedUpdate,
 } from './outbox-fields.js';
 export { type Periodic, type PeriodicSettings, startPeriodic } from './periodic.js';
-export { EventPublisher, type OutgoingEvent } from './publisher.js';
+export { EventPublisher, type OutgoingEvent, type PublishFailureListener } from './publisher.js';
 export {
   DEFAULT_RELAY_BACKOFF_MS,
+  DEFAULT_RELAY_BUSY_INTERVAL_MS,
+  DEFAULT_RELAY_INTERVAL_MS,
   DEFAULT_RELAY_MAX_ATTEMPTS,
   type Relay,
   type RelayOptions,

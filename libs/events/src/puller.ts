@@ -1,5 +1,6 @@
 import type { Logger } from '@im/log';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { ConnectionState } from './connection-state.js';
 import { type KeepAlive, keepAlive } from './keep-alive.js';
 
 export interface PullerSettings {
@@ -14,6 +15,10 @@ export interface PullerSettings {
   ackWaitMs: number;
   /** Longest one message is kept alive (see keepAlive). */
   maxHoldMs: number;
+  /** How long one pull request waits on the server for messages (see DEFAULT_PULL_EXPIRES_MS). */
+  expiresMs: number;
+  /** The connection's state: pull requests are sent again when it comes back. */
+  link: ConnectionState;
   /** Handles one message to the end (ack, nak or dead letter); never rejects. */
   settle(m: JsMsg): Promise<void>;
 }
@@ -22,8 +27,13 @@ export interface Puller {
   stop(): Promise<void>;
 }
 
-/** How long one pull request waits for messages before it ends and another is sent. */
-const FETCH_EXPIRES_MS = 5_000;
+/**
+ * How long one pull request waits on the server for messages before it ends and another is sent.
+ * JetStream holds it open at no cost, so an idle consumer sends one every 30 s; the server's idle
+ * heartbeats come every half of it (nats.js's default), and two missed ones end a pull request
+ * the server lost. A reconnect sends the pull requests again at once (startPuller).
+ */
+export const DEFAULT_PULL_EXPIRES_MS = 30_000;
 /** Pause after a pull request failed (NATS down, consumer gone) before the next one. */
 const FETCH_RETRY_MS = 1_000;
 
@@ -90,7 +100,7 @@ export function startPuller(s: PullerSettings): Puller {
     let received = 0;
     let batch: ConsumerMessages | undefined;
     try {
-      batch = await s.consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
+      batch = await s.consumer.fetch({ max_messages: count, expires: s.expiresMs });
       fetches.add(batch);
       if (stopping) await batch.close();
       for await (const m of batch) {
@@ -115,11 +125,18 @@ export function startPuller(s: PullerSettings): Puller {
     pump();
   };
 
+  // A server that restarted has forgotten the pull requests: end them and ask again at once,
+  // rather than wait for their expiry (or nats.js's retry, as long) while messages are waiting.
+  const stopListening = s.link.onReconnect(() => {
+    for (const batch of fetches) void batch.close().catch(() => undefined);
+  });
+
   pump();
 
   return {
     async stop() {
       stopping = true;
+      stopListening();
       await Promise.all([...fetches].map((batch) => batch.close().catch(() => undefined)));
       // Not started: back to the stream at once, for another copy (or the next start).
       for (const { m, alive } of waiting.splice(0)) {

@@ -1,3 +1,4 @@
+import { RELAY_PACE_DEFAULTS } from '@im/config';
 import { safeText } from '@im/contracts';
 import type { Logger } from '@im/log';
 import { outboxFailures, outboxParked, outboxParkedNow, outboxPublished } from '@im/metrics';
@@ -5,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ALWAYS_CONNECTED, connectionState } from './connection-state.js';
 import { startPeriodic } from './periodic.js';
 import type { EventPublisher } from './publisher.js';
+import { type PassOutcome, RelayPace } from './relay-pace.js';
 import type { PendingEvent, RelaySource } from './relay-source.js';
 import { isUnavailable } from './unavailable.js';
 
@@ -12,7 +14,13 @@ export interface RelayOptions {
   sources: RelaySource[];
   publisher: EventPublisher;
   log: Logger;
+  /**
+   * How often it sweeps while it knows of nothing pending: for what a crashed or stopped copy
+   * left. This process's own leftovers wake it instead (a failed publish on `publisher`, `wake`).
+   */
   intervalMs?: number;
+  /** How often it looks while it knows of pending work: after a wake-up, while passes find events. */
+  busyIntervalMs?: number;
   /**
    * Events younger than this are left to the request that wrote them, which publishes them
    * itself; the relay only finishes what a crash or an outage left behind.
@@ -33,6 +41,9 @@ export interface RelayOptions {
 }
 
 export const DEFAULT_RELAY_MAX_ATTEMPTS = 10;
+/** The sweep, when nothing is known to be pending: a dead copy's events wait this long at most. */
+export const DEFAULT_RELAY_INTERVAL_MS = RELAY_PACE_DEFAULTS.intervalMs;
+export const DEFAULT_RELAY_BUSY_INTERVAL_MS = RELAY_PACE_DEFAULTS.busyIntervalMs;
 /** About 14 minutes from the first failure to the tenth. */
 export const DEFAULT_RELAY_BACKOFF_MS = [1_000, 2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
 /** Longest error text kept on an event and logged. */
@@ -41,6 +52,12 @@ const ERROR_MAX = 300;
 export interface Relay {
   /** One pass over every source; resolves with how many events it published. */
   runOnce(minAgeMs?: number): Promise<number>;
+  /**
+   * Something of this process left an event pending (a change it could not finish): look as soon
+   * as the event is old enough, then keep looking while there is work. A failed publish on the
+   * relay's publisher does this by itself.
+   */
+  wake(): void;
   stop(): Promise<void>;
 }
 
@@ -57,9 +74,14 @@ export interface Relay {
  * that says JetStream as a whole is unavailable (a timeout, no responders while streams are
  * restored) ends the pass without counting: an outage is never an event's fault, and the next
  * interval tries again.
+ *
+ * It costs nothing at rest: one look every `intervalMs` (a sweep for what a dead copy left), and
+ * passes every `busyIntervalMs` only while it knows of work (see RelayPace).
  */
 export function startRelay(settings: RelayOptions): Relay {
-  const { sources, publisher, log, intervalMs = 1_000, minAgeMs = 2_000, batch = 100 } = settings;
+  const { sources, publisher, log, minAgeMs = 2_000, batch = 100 } = settings;
+  const intervalMs = settings.intervalMs ?? DEFAULT_RELAY_INTERVAL_MS;
+  const busyIntervalMs = settings.busyIntervalMs ?? DEFAULT_RELAY_BUSY_INTERVAL_MS;
   const { maxAttempts = DEFAULT_RELAY_MAX_ATTEMPTS, retryBackoffMs = DEFAULT_RELAY_BACKOFF_MS } = settings;
   const parkedCheckMs = settings.parkedCheckMs ?? 60_000;
   const nc = settings.connection ?? publisher.connection;
@@ -67,6 +89,8 @@ export function startRelay(settings: RelayOptions): Relay {
   const parkedCounts = new Map<string, number>();
   let lastParkedCheck = Number.NEGATIVE_INFINITY;
   let paused = false;
+  /** Events this relay is publishing now: their failures are its own, recorded on the event. */
+  const relaying = new Set<string>();
 
   /** True when published, false when settled without publishing (refused on re-apply). */
   const relayOne = async (source: RelaySource, event: PendingEvent): Promise<boolean> => {
@@ -74,23 +98,25 @@ export function startRelay(settings: RelayOptions): Relay {
       await source.markSent(event.id); // refused on re-apply: nothing happened, nothing to announce
       return false;
     }
-    await publisher.publish(event);
+    relaying.add(event.id);
+    try {
+      await publisher.publish(event);
+    } finally {
+      relaying.delete(event.id);
+    }
     await source.markSent(event.id);
     outboxPublished.inc({ source: source.name });
     return true;
   };
 
+  /** Answers when the event is due again; undefined once parked. */
   const recordFailure = async (source: RelaySource, event: PendingEvent, cause: unknown) => {
     const attempts = event.attempts + 1;
     const parked = attempts >= maxAttempts;
     const delay = retryBackoffMs[Math.min(attempts - 1, retryBackoffMs.length - 1)] ?? 1_000;
     const error = describe(cause);
-    await source.recordFailure(event.id, {
-      attempts,
-      error,
-      retryAt: new Date(Date.now() + delay),
-      parked,
-    });
+    const retryAt = Date.now() + delay;
+    await source.recordFailure(event.id, { attempts, error, retryAt: new Date(retryAt), parked });
     outboxFailures.inc({ source: source.name });
     const fields = { source: source.name, event_id: event.id, subject: event.subject, attempts, err: error };
     if (parked) {
@@ -100,6 +126,7 @@ export function startRelay(settings: RelayOptions): Relay {
     } else {
       log.warn({ ...fields, retry_in_ms: delay }, 'outbox event failed; will retry');
     }
+    return parked ? undefined : retryAt;
   };
 
   const countParked = async () => {
@@ -116,36 +143,57 @@ export function startRelay(settings: RelayOptions): Relay {
     }
   };
 
-  const pass = async (minAge: number): Promise<number> => {
-    if (!link.connected()) return 0; // an outage: nothing to try, nothing to count against events
-    let published = 0;
+  const pass = async (minAge: number): Promise<PassOutcome> => {
+    const outcome: PassOutcome = { published: 0, found: 0, paused: true };
+    if (!link.connected()) return outcome; // an outage: nothing to try, nothing to count against events
     for (const source of sources) {
       const now = new Date();
       const due = await source.findPending(new Date(now.getTime() - minAge), batch, now);
+      outcome.found += due.length;
       for (const event of due) {
-        if (!link.connected()) return published;
+        if (!link.connected()) return outcome;
         try {
-          if (await relayOne(source, event)) published++;
+          if (await relayOne(source, event)) outcome.published++;
         } catch (error) {
           if (!link.connected() || isUnavailable(error)) {
             // Once per outage: every interval until it ends would say the same.
             if (!paused) log.warn({ err: describe(error) }, 'relay paused: JetStream unavailable');
             paused = true;
-            return published;
+            return outcome;
           }
-          await recordFailure(source, event, error);
+          const retryAt = await recordFailure(source, event, error);
+          if (retryAt !== undefined) outcome.retryAt = Math.min(outcome.retryAt ?? retryAt, retryAt);
         }
       }
     }
     if (paused) log.info('relay resumed');
     paused = false;
+    outcome.paused = false;
     await countParked();
-    if (published > 0) log.info({ published }, 'relay published pending events');
-    return published;
+    if (outcome.published > 0) log.info({ published: outcome.published }, 'relay published pending events');
+    return outcome;
   };
 
-  const periodic = startPeriodic(pass, { intervalMs, log, what: 'relay', defaultArg: () => minAgeMs });
-  return { runOnce: periodic.runOnce, stop: periodic.stop };
+  const pace = new RelayPace({ sweepMs: intervalMs, busyMs: busyIntervalMs, minAgeMs });
+  const periodic = startPeriodic(pass, {
+    intervalMs,
+    log,
+    what: 'relay',
+    defaultArg: () => minAgeMs,
+    nextDelayMs: (outcome) => pace.next(outcome),
+  });
+  const wake = () => periodic.runSoon(pace.woken());
+  const stopListening = publisher.onFailure((event) => {
+    if (!relaying.has(event.id)) wake();
+  });
+  return {
+    runOnce: async (minAge) => (await periodic.runOnce(minAge)).published,
+    wake,
+    async stop() {
+      stopListening();
+      await periodic.stop();
+    },
+  };
 }
 
 /** The error as an event keeps it: its name and message, control characters escaped, cut short. */

@@ -15,6 +15,7 @@ export const DEFAULT_DB = 'im_broadcast';
 /** The broadcast service's environment: the one declaration of its settings and their defaults. */
 export const BroadcastConfigSchema = Type.Object({
   ...storedServiceConfig(9103),
+  // The relay: woken by a push whose publish failed, else a sweep for what a dead copy left.
   ...RelayConfig,
   /**
    * How long the workers may take to answer a read of their deliveries: below the gateway's

@@ -24,6 +24,7 @@ export type BroadcastSettings = Pick<
   | 'pushTimeZone'
   | 'jetstreamReplicas'
   | 'relayIntervalMs'
+  | 'relayBusyIntervalMs'
   | 'relayMinAgeMs'
   | 'relayMaxAttempts'
   | 'faultCrashBeforePublish'
@@ -80,6 +81,7 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
     publisher,
     log,
     intervalMs: config.relayIntervalMs,
+    busyIntervalMs: config.relayBusyIntervalMs,
     minAgeMs: config.relayMinAgeMs,
     maxAttempts: config.relayMaxAttempts,
     ...(config.relayBackoffMs !== undefined ? { retryBackoffMs: config.relayBackoffMs } : {}),

@@ -13,6 +13,7 @@ export const DEFAULT_DB = 'im_group';
 /** The group service's environment: the one declaration of its settings and their defaults. */
 export const GroupConfigSchema = Type.Object({
   ...storedServiceConfig(9102),
+  // The relay: woken by a change this copy could not finish, else a sweep for what a dead copy left.
   ...RelayConfig,
   /** Most members one group may hold; more is a 400. */
   GROUP_MAX_MEMBERS: Type.Integer({ default: 2_000, minimum: 1, maximum: 100_000 }),

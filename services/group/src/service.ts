@@ -41,6 +41,7 @@ export type GroupSettings = Pick<
   | 'maxMembers'
   | 'jetstreamReplicas'
   | 'relayIntervalMs'
+  | 'relayBusyIntervalMs'
   | 'relayMinAgeMs'
   | 'relayMaxAttempts'
   | 'faultCrashBeforePublish'
@@ -73,7 +74,8 @@ export interface RunningGroupService {
  * First the member limit against the server's `max_payload` (a GROUP_MAX_MEMBERS whose full
  * member list cannot travel refuses to start); then streams and indexes (start-up order of
  * processes must not matter) and the conversation claims of groups older than them, then the
- * directory projection, the relay for events a crash left behind, and last the request endpoints.
+ * relay (for events a crash left behind, woken by the flow for its own), the directory projection,
+ * and last the request endpoints.
  */
 export async function startGroupService(options: GroupServiceOptions): Promise<RunningGroupService> {
   const { nc, db, log } = options;
@@ -100,10 +102,20 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   await migrateLookups(db, { members, lists, conversations, users, outbox, outcomes, keys }, log);
 
   const publisher = new EventPublisher(handles.js);
+  const relay = startRelay({
+    sources: [outbox],
+    publisher,
+    log,
+    intervalMs: settings.relayIntervalMs,
+    busyIntervalMs: settings.relayBusyIntervalMs,
+    minAgeMs: settings.relayMinAgeMs,
+    maxAttempts: settings.relayMaxAttempts,
+  });
   const flow = new GroupEventFlow({
     outbox,
     changes,
     publisher,
+    relay,
     log,
     crashBeforePublish: settings.faultCrashBeforePublish,
   });
@@ -121,14 +133,6 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   };
 
   const projection = await consumeDirectoryUsers(handles, log, users);
-  const relay = startRelay({
-    sources: [outbox],
-    publisher,
-    log,
-    intervalMs: settings.relayIntervalMs,
-    minAgeMs: settings.relayMinAgeMs,
-    maxAttempts: settings.relayMaxAttempts,
-  });
   const housekeeping = startHousekeeping({ outcomes, keys, log }, settings);
   const service = await startService(nc, {
     name: ServiceNames.group,

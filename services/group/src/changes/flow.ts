@@ -1,5 +1,5 @@
 import { compileValidator, GroupEvent } from '@im/contracts';
-import type { EventPublisher, Outbox, OutgoingEvent } from '@im/events';
+import type { EventPublisher, Outbox, OutgoingEvent, Relay } from '@im/events';
 import type { Logger } from '@im/log';
 import { isDuplicateKeyError } from '@im/store';
 import type { Outcome } from '../repositories/event-outcomes.js';
@@ -10,6 +10,8 @@ export interface FlowSettings {
   outbox: Outbox;
   changes: GroupChanges;
   publisher: EventPublisher;
+  /** The relay of this process: woken when a change stops half way (its failed publishes wake it too). */
+  relay: Pick<Relay, 'wake'>;
   log: Logger;
   /** TEST ONLY (GROUP_FAULT_CRASH_BEFORE_PUBLISH): die between the change and its publish. */
   crashBeforePublish: boolean;
@@ -29,14 +31,20 @@ export class GroupEventFlow {
   constructor(private readonly settings: FlowSettings) {}
 
   async run(event: GroupEvent): Promise<Outcome> {
-    const { outbox, changes, publisher, log } = this.settings;
+    const { outbox, changes, publisher, relay, log } = this.settings;
     const outgoing = toOutgoing(event);
     try {
       await outbox.add(outgoing);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error; // written already: finishing it
     }
-    const outcome = await changes.apply(event);
+    let outcome: Outcome;
+    try {
+      outcome = await changes.apply(event);
+    } catch (error) {
+      relay.wake(); // the intent is written: the relay applies it again as soon as it is its own
+      throw error;
+    }
     if (outcome !== 'applied') {
       await outbox.markSent(outgoing.id); // refused: nothing changed, nothing to announce
       return outcome;
@@ -49,7 +57,8 @@ export class GroupEventFlow {
       await publisher.publish(outgoing);
       await outbox.markSent(outgoing.id);
     } catch (error) {
-      // The change stands: the caller gets its answer and the relay publishes the event later.
+      // The change stands: the caller gets its answer and the relay, woken, publishes the event.
+      relay.wake();
       log.warn({ err: error, event_id: event.event_id }, 'event not published yet; left to the relay');
     }
     return outcome;
