@@ -1,8 +1,14 @@
 import { startStack } from '@im/testkit';
 import { type Db, MongoClient } from 'mongodb';
+import { FanoutWatch } from './live/fanout-watch.js';
+import { rawInsert } from './live/raw-insert.js';
+import { median } from './live/stats.js';
 import { fmt } from './report.js';
 import type { Check, Suite, SuiteResult } from './suite.js';
 import { renderTable } from './table.js';
+
+/** How long one fan-out may take before the suite gives up on it. */
+const FANOUT_TIMEOUT_MS = 120_000;
 
 /**
  * Class fan-out: a push to a class of 2,000 students through the whole system (HTTP → gateway →
@@ -73,7 +79,7 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
     // A warm-up push first (JIT, connections, the consumer's first pull), on its own class.
     progress(`warm-up push to a class of ${students}`);
     await createClass(stack.gatewayUrl, db, 1, students);
-    await fannedOut.wait((await pushTimed(stack.gatewayUrl, 1)).pushId);
+    await fannedOut.wait((await pushTimed(stack.gatewayUrl, 1)).pushId, FANOUT_TIMEOUT_MS);
 
     const fanouts: number[] = [];
     const requestToDone: number[] = [];
@@ -84,7 +90,7 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
       const classId = 1 + run;
       await createClass(stack.gatewayUrl, db, classId, students);
       const { pushId, sent, at } = await pushTimed(stack.gatewayUrl, classId);
-      const done = await fannedOut.wait(pushId);
+      const done = await fannedOut.wait(pushId, FANOUT_TIMEOUT_MS);
       fanouts.push(done - at);
       requestToDone.push(done - sent);
       await expectDelivered(db, pushId, students);
@@ -109,35 +115,6 @@ export async function runFanoutBench(options: FanoutOptions = {}): Promise<Fanou
   } finally {
     await client.close();
     await stack.stop();
-  }
-}
-
-/** Watches the workers' "class message fanned out" lines; `wait` resolves with when one was seen. */
-class FanoutWatch {
-  readonly #seen = new Map<number, number>();
-  readonly #waiting = new Map<number, (at: number) => void>();
-
-  read(line: string): void {
-    if (!line.includes('class message fanned out')) return;
-    const at = performance.now();
-    const pushId = (JSON.parse(line) as { push_id: number }).push_id;
-    this.#seen.set(pushId, at);
-    this.#waiting.get(pushId)?.(at);
-  }
-
-  wait(pushId: number, timeoutMs = 120_000): Promise<number> {
-    const seen = this.#seen.get(pushId);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`push ${pushId} not fanned out within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.#waiting.set(pushId, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
   }
 }
 
@@ -186,30 +163,6 @@ async function expectDelivered(db: Db, pushId: number, count: number): Promise<v
   if (written !== count) throw new Error(`push ${pushId}: ${written} deliveries for ${count} students`);
 }
 
-/** One insertMany of deliveries-shaped documents into a fresh collection; its duration in ms. */
-async function rawInsert(db: Db, count: number, indexed: boolean): Promise<number> {
-  const collection = db.collection(`bench_raw_${indexed ? 'indexed_' : ''}${Date.now()}`);
-  if (indexed) {
-    await collection.createIndex({ push_id: 1, student_uid: 1 }, { unique: true });
-    await collection.createIndex({ student_uid: 1, pushed_at: -1 });
-  }
-  const now = new Date();
-  const docs = Array.from({ length: count }, (_, i) => ({
-    push_id: 999_999,
-    class_id: 2,
-    organization_id: 1,
-    student_uid: `raw-${i}`,
-    message: 'bench',
-    pushed_at: now,
-    delivered_at: now,
-  }));
-  const started = performance.now();
-  await collection.insertMany(docs, { ordered: false });
-  const ms = performance.now() - started;
-  await collection.drop();
-  return ms;
-}
-
 export function renderFanout(f: FanoutFigures): string {
   return renderTable(
     ['what', 'documents', 'ms', 'documents/s'],
@@ -230,12 +183,6 @@ export function renderFanout(f: FanoutFigures): string {
       ],
     ],
   );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function checks(f: FanoutFigures): Check[] {

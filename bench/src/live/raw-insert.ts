@@ -16,13 +16,14 @@ export async function measureRawInsert(db: Db, documents: number, runs = 3): Pro
   const plain: number[] = [];
   const indexed: number[] = [];
   for (let run = 0; run < runs; run++) {
-    plain.push(await insertOnce(db, documents, false));
-    indexed.push(await insertOnce(db, documents, true));
+    plain.push(await rawInsert(db, documents, false));
+    indexed.push(await rawInsert(db, documents, true));
   }
   return { documents, plainMs: median(plain), indexedMs: median(indexed), runs };
 }
 
-async function insertOnce(db: Db, count: number, indexed: boolean): Promise<number> {
+/** One insertMany of `count` deliveries-shaped documents into a fresh collection; its duration in ms. */
+export async function rawInsert(db: Db, count: number, indexed: boolean): Promise<number> {
   const collection = db.collection(`bench_raw_${indexed ? 'indexed_' : ''}${Date.now()}`);
   if (indexed) {
     await collection.createIndex({ push_id: 1, student_uid: 1 }, { unique: true });
