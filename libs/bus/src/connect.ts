@@ -20,6 +20,9 @@ export interface BusSettings {
 export async function connectBus({ servers, name, log, auth = {} }: BusSettings): Promise<NatsConnection> {
   const nc = await connect({
     servers: servers.split(','),
+    // Seeds in the order given (nats.js shuffles them otherwise): an operator spreads copies over
+    // a cluster's nodes by listing them in different orders, as `npm run start:cluster` does.
+    noRandomize: true,
     name,
     ...(auth.user !== undefined ? { user: auth.user, pass: auth.pass } : {}),
     ...(auth.token !== undefined ? { token: auth.token } : {}),

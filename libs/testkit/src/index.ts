@@ -3,6 +3,7 @@ export { uniqueDbName, withDbName } from './db-name.js';
 export { ProcessStartError, TestkitError } from './errors.js';
 export { buildFerretdb, ferretdbArgs } from './ferretdb.js';
 export { freePort, isPortFree } from './free-port.js';
+export { type LocalServers, startLocalCluster, startLocalServers } from './local-servers.js';
 export { type MongoHandle, type StartMongoOptions, startMongo } from './mongo.js';
 export { mongoAnswers } from './mongo-ping.js';
 export { type NatsHandle, type StartNatsOptions, startNats } from './nats.js';
@@ -12,6 +13,7 @@ export {
   type StartNatsClusterOptions,
   startNatsCluster,
 } from './nats-cluster.js';
+export { findNatsServer, natsServerVersion } from './nats-server-binary.js';
 export { findOnPath, type Probe } from './probe.js';
 export { type ChildHandle, type StartProcessOptions, startProcess } from './process.js';
 export {
@@ -60,6 +62,7 @@ export {
 } from './restart-policy.js';
 export { type RunOnceOptions, runOnce } from './run-once.js';
 export { type Stack, type StackOptions, startStack } from './stack.js';
+export { type StackCopies, type StackCopiesOptions, seedsFrom, startStackCopies } from './stack-copies.js';
 export {
   GATEWAY,
   GATEWAY_NODE_ARGS,

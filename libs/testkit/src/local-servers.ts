@@ -2,13 +2,17 @@ import { join } from 'node:path';
 import { freePort, isPortFree } from './free-port.js';
 import { startMongo } from './mongo.js';
 import { startNats } from './nats.js';
+import { type NatsCluster, startNatsCluster } from './nats-cluster.js';
 
 /** Fixed ports for the local run, next to (not on) the standard 4222 / 27017 another server may hold. */
 export const DEFAULT_NATS_PORT = 14222;
 export const DEFAULT_MONGO_PORT = 17017;
 
 export interface LocalServers {
+  /** The server's URL; a cluster's seeds, comma-separated. */
   natsUrl: string;
+  /** Each NATS node's client URL (one for a single server). */
+  natsUrls: string[];
   /** What serves NATS, for the run's log: `nats-server 2.15.2 (/…/.tools/bin/nats-server)`. */
   natsServer: string;
   /**
@@ -40,6 +44,7 @@ export async function startLocalServers(dataDir: string): Promise<LocalServers> 
     const mongo = await startMongo({ dataRoot: dataDir, port: await preferredPort(DEFAULT_MONGO_PORT) });
     return {
       natsUrl: nats.url,
+      natsUrls: [nats.url],
       natsServer: nats.server,
       mongoUrl: mongo.url,
       stop: async () => {
@@ -49,6 +54,36 @@ export async function startLocalServers(dataDir: string): Promise<LocalServers> 
     };
   } catch (error) {
     await nats.stop();
+    throw error;
+  }
+}
+
+/**
+ * `npm run start:cluster`'s servers: a JetStream cluster of `size` local nats-server nodes (stores
+ * under `<dataDir>/nats-cluster/n1…`, kept across runs) and the same MongoDB-wire server as
+ * `npm start` (data under `<dataDir>`). NATS_URL is not used: the point is a cluster of our own.
+ */
+export async function startLocalCluster(
+  dataDir: string,
+  size = 3,
+): Promise<LocalServers & { cluster: NatsCluster }> {
+  const cluster = await startNatsCluster({ size, storeDir: join(dataDir, 'nats-cluster'), syncAlways: true });
+  try {
+    await cluster.waitForJetStream();
+    const mongo = await startMongo({ dataRoot: dataDir, port: await preferredPort(DEFAULT_MONGO_PORT) });
+    return {
+      cluster,
+      natsUrl: cluster.url,
+      natsUrls: cluster.urls,
+      natsServer: cluster.server,
+      mongoUrl: mongo.url,
+      stop: async () => {
+        await mongo.stop();
+        await cluster.stop();
+      },
+    };
+  } catch (error) {
+    await cluster.stop();
     throw error;
   }
 }

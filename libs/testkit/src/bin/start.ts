@@ -1,5 +1,9 @@
 /**
- * `npm start`: the whole system on this machine. NATS and a MongoDB-wire server (from NATS_URL /
+ * `npm start`: the whole system on this machine. `npm run start:cluster` (`--cluster`): the same
+ * on a three-node NATS cluster with JetStream replicas 3 and two copies of every service and of
+ * the gateway (ports PORT and PORT+1), each copy on its own seed node; data under .data/cluster/.
+ *
+ * `npm start`: NATS and a MongoDB-wire server (from NATS_URL /
  * MONGO_URL, else local ones with data under .data/), every service, then the gateway, all built
  * (dist). Ctrl-C stops them in reverse order, gateway first, so no request is cut mid-way.
  * A service that dies is started again with backoff, announced loudly; only a service that
@@ -9,15 +13,20 @@ import { join } from 'node:path';
 import { ensureDevAppKeys } from '../dev-app-keys.js';
 import { DEV_AUTH_SECRET_FILE, DEV_CALLERS, ensureDevAuthSecret, mintingSecret } from '../dev-auth.js';
 import { isPortFree } from '../free-port.js';
-import { type LocalServers, startLocalServers } from '../local-servers.js';
+import { type LocalServers, startLocalCluster, startLocalServers } from '../local-servers.js';
 import { repoRoot } from '../repo-root.js';
-import { describeRestart } from '../restart-event.js';
-import { type Stack, startStack } from '../stack.js';
+import { describeRestart, type RestartEvent } from '../restart-event.js';
+import { startStack } from '../stack.js';
+import { startStackCopies } from '../stack-copies.js';
 import { mintToken } from '../tokens.js';
 
 const root = repoRoot();
 const dataDir = join(root, '.data');
 const port = Number(process.env.PORT ?? 3000);
+const cluster = process.argv.includes('--cluster');
+/** Copies of every service in the cluster run: two, the least that shows they cooperate. */
+const CLUSTER_COPIES = 2;
+const CLUSTER_NODES = 3;
 
 const AUTH_VARIABLES = [
   'AUTH_JWT_SECRET',
@@ -28,7 +37,14 @@ const AUTH_VARIABLES = [
 const DEV_TOKEN_TTL_S = 24 * 3_600;
 
 let servers: LocalServers | undefined;
-let stack: Stack | undefined;
+/** What runs: one stack, or the cluster run's copies of it. */
+interface Running {
+  gatewayUrls: string[];
+  natsUrl: string;
+  mongoUrl: string;
+  stop(): Promise<void>;
+}
+let stack: Running | undefined;
 let stopping = false;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -51,11 +67,16 @@ async function shutdown(code: number): Promise<never> {
 
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
-  if (!(await isPortFree(port))) {
-    throw new Error(`port ${port} is in use: stop what holds it or run with PORT=<another port>`);
+  const ports = cluster ? Array.from({ length: CLUSTER_COPIES }, (_, i) => port + i) : [port];
+  for (const wanted of ports) {
+    if (!(await isPortFree(wanted))) {
+      throw new Error(`port ${wanted} is in use: stop what holds it or run with PORT=<another port>`);
+    }
   }
 
-  servers = await startLocalServers(dataDir);
+  servers = cluster
+    ? await startLocalCluster(join(dataDir, 'cluster'), CLUSTER_NODES)
+    : await startLocalServers(dataDir);
   say(`start: NATS: ${servers.natsServer}`);
   say(`start: Node.js ${process.version} (${process.execPath}) runs every service`);
   const keysFile =
@@ -72,23 +93,45 @@ async function main(): Promise<void> {
       ? ownAuth
       : { AUTH_JWT_SECRET_FILE: await ensureDevAuthSecret(devSecretFile) };
 
-  stack = await startStack({
-    mode: 'dist',
-    natsUrl: servers.natsUrl,
+  const common = {
+    mode: 'dist' as const,
     mongoUrl: servers.mongoUrl,
-    port,
     logLevel: process.env.LOG_LEVEL ?? 'info',
-    env: { ...(keysFile ? { SIGNATURE_APP_KEYS_FILE: keysFile } : {}), ...authEnv },
-    onLine: (service, line) => say(`${service.padEnd(10)}| ${line}`),
+    env: {
+      ...(keysFile ? { SIGNATURE_APP_KEYS_FILE: keysFile } : {}),
+      ...authEnv,
+      // Every stream and bucket a process creates gets a replica on each node.
+      ...(cluster ? { JETSTREAM_REPLICAS: String(CLUSTER_NODES) } : {}),
+    },
     restart: true,
-    onRestart: (service, event) => {
+    onRestart: (service: string, event: RestartEvent) => {
       if (!stopping) shout(`start: ${describeRestart(event, service)}`);
     },
-  });
+  };
+  if (cluster) {
+    const copies = await startStackCopies({
+      ...common,
+      natsUrls: servers.natsUrls,
+      copies: CLUSTER_COPIES,
+      ports,
+      onLine: (service, copy, line) => say(`${`${service}.${copy}`.padEnd(12)}| ${line}`),
+    });
+    stack = copies;
+  } else {
+    const single = await startStack({
+      ...common,
+      natsUrl: servers.natsUrl,
+      port,
+      onLine: (service, line) => say(`${service.padEnd(10)}| ${line}`),
+    });
+    stack = { ...single, gatewayUrls: [single.gatewayUrl] };
+  }
 
   say('');
-  say(`  gateway   ${stack.gatewayUrl}`);
-  say(`  NATS      ${stack.natsUrl}`);
+  for (const url of stack.gatewayUrls) say(`  gateway   ${url}`);
+  for (const url of servers.natsUrls) say(`  NATS      ${url}`);
+  if (cluster)
+    say(`  cluster   JetStream replicas ${CLUSTER_NODES}, ${CLUSTER_COPIES} copies of every service`);
   say(`  MongoDB   ${stack.mongoUrl}`);
   if (keysFile) say(`  app keys  ${keysFile} (dev keys, created once)`);
   const tokens = devTokens(authEnv);
@@ -96,7 +139,7 @@ async function main(): Promise<void> {
     say(`  tokens    for "Authorization: Bearer <token>", valid 24 h (more: npm run token -- --help)`);
     for (const { label, token } of tokens) say(`    ${label.padEnd(22)}${token}`);
     say(
-      `  try       curl -H 'Authorization: Bearer ${tokens[0]!.token}' ${stack.gatewayUrl}/signature/login/1/c565`,
+      `  try       curl -H 'Authorization: Bearer ${tokens[0]!.token}' ${stack.gatewayUrls[0]}/signature/login/1/c565`,
     );
   } else {
     say('  tokens    signed by your own issuer (AUTH_JWT_PUBLIC_KEY_FILE / AUTH_JWKS_FILE)');
