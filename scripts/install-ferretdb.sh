@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
 # Builds FerretDB (the MongoDB-wire server our tests and local runs use) into .tools/bin, once.
 # `go install ...@v1.24.2` does not work: the module zip lacks build/version/version.txt, which the
-# binary insists on when it is the main module. So: download the module, add the file, patch one
-# line (below), build it.
+# binary insists on when it is the main module. So: download the module, add the file, patch it
+# (below), build it. docs/ferretdb.md says what each patch changes for the code.
 #
-# The patch: the SQLite backend looks documents up by `_ferretdb_sjson->'$._id'`, but the unique
-# index it creates on every collection is on `_ferretdb_sjson->"_id"`. SQLite matches index
-# expressions by their text, so every lookup, update and delete by `_id` scanned the whole table
-# (EXPLAIN QUERY PLAN: SCAN instead of SEARCH ... USING INDEX). Both expressions return the same
-# JSON text; the patch makes the lookup spell it as the index does (docs/ferretdb.md, "Lookups").
+# The patches (PATCH_LEVEL names them; a new level rebuilds):
+#
+# - id-index (a sed below): the SQLite backend looks documents up by `_ferretdb_sjson->'$._id'`,
+#   but the unique index it creates on every collection is on `_ferretdb_sjson->"_id"`. SQLite
+#   matches index expressions by their text, so every lookup, update and delete by `_id` scanned
+#   the whole table (EXPLAIN QUERY PLAN: SCAN instead of SEARCH ... USING INDEX). Both expressions
+#   return the same JSON text; the patch makes the lookup spell it as the index does.
+#
+# - id-pushdown (ferretdb/id-pushdown.patch, ferretdb/id_pushdown.go): the SQLite backend's Query
+#   and Explain narrow the query to the `_id` index only for a filter that is exactly
+#   `{_id: <string or ObjectId>}`. With the patch, any filter whose `_id` key holds a string or an
+#   ObjectId is narrowed so, whatever other keys it has (`{_id, v}`, `{_id, 'at.7': {$exists}}`).
+#   A pre-filter only: every caller of Query (find, count, distinct, aggregate's first $match,
+#   update, findAndModify, delete) filters what it reads again with the whole filter.
+#
+# - atomic-writes (ferretdb/atomic-writes.patch, ferretdb/statement_locks.go): update,
+#   findAndModify and delete are a read, a change in Go and a write back by `_id`, so two clients
+#   updating one document at once could both succeed on the same compare-and-set and `$inc`
+#   could lose counts. The patch runs each such statement, from its query to its last write (an
+#   upsert's insert included), under a lock of this process: its collection's lock shared plus a
+#   mutex of its `_id` when the filter names one string or ObjectId `_id`, its collection's lock
+#   exclusively otherwise. One lock set per statement, released before the next one, and the
+#   entries are dropped when unused. The buildInfo reply announces the patches as
+#   `ferretdbPatches` (libs/store `updatesAreAtomic` asks for "atomic-writes").
+#
+# FERRETDB_TEST_PATCHES=1 also runs the patches' Go test (ferretdb/statement_locks_test.go).
 set -euo pipefail
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
-PATCH_LEVEL="id-index-1"
+PATCH_LEVEL="id-index-1+id-pushdown-1+atomic-1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+patches="$root/scripts/ferretdb"
 out="$root/.tools/bin/ferretdb"
 if [ -x "$out" ] && "$out" --version 2>/dev/null | grep -q "version: $VERSION" \
-  && [ "$(cat "$out.patch" 2>/dev/null)" = "$PATCH_LEVEL" ]; then
+  && [ "$(cat "$out.patch" 2>/dev/null)" = "$PATCH_LEVEL" ] && [ "${FERRETDB_TEST_PATCHES:-}" != 1 ]; then
   exit 0
 fi
 command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
@@ -27,12 +49,33 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$src_dir" "$work/src"
 chmod -R u+w "$work/src"
 echo "$VERSION" > "$work/src/build/version/version.txt"
+
+# id-index
 metadata="$work/src/internal/backends/sqlite/metadata/metadata.go"
 grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" \
   || { echo "install-ferretdb: $VERSION does not have the _id lookup this script patches" >&2; exit 1; }
 sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->'_id'\"|" "$metadata"
+
+# id-pushdown and atomic-writes: `patch` when the machine has it, else `git apply` (same diffs).
+apply() {
+  if command -v patch >/dev/null 2>&1; then
+    patch -p1 --batch --forward --silent -d "$work/src" < "$patches/$1"
+  else
+    git -C "$work/src" apply -p1 "$patches/$1"
+  fi || { echo "install-ferretdb: scripts/ferretdb/$1 does not apply to FerretDB $VERSION" >&2; exit 1; }
+}
+apply id-pushdown.patch
+cp "$patches/id_pushdown.go" "$work/src/internal/backends/sqlite/id_pushdown.go"
+apply atomic-writes.patch
+cp "$patches/statement_locks.go" "$work/src/internal/handler/statement_locks.go"
+if [ "${FERRETDB_TEST_PATCHES:-}" = 1 ]; then
+  cp "$patches/statement_locks_test.go" "$work/src/internal/handler/statement_locks_test.go"
+  mkdir -p "$work/src/.git" # the package's own tests find the source root by it (testutil)
+  (cd "$work/src" && go test -count=1 -run 'TestStatementLocks' ./internal/handler/)
+fi
+
 mkdir -p "$(dirname "$out")"
-echo "install-ferretdb: building FerretDB $VERSION into $out" >&2
+echo "install-ferretdb: building FerretDB $VERSION ($PATCH_LEVEL) into $out" >&2
 (cd "$work/src" && go build -trimpath -o "$out.tmp" ./cmd/ferretdb)
 mv "$out.tmp" "$out"
 echo "$PATCH_LEVEL" > "$out.patch"

@@ -17,11 +17,12 @@ export interface CountersOptions {
 
 /**
  * Integer ids from a `counters` collection (`_id` = the sequence's name: a string-`_id` look-up).
- * Two callers can receive the same number (`$inc` is not atomic on FerretDB: docs/ferretdb.md,
- * "Updates"), so the id is only a proposal: the unique index on the id in the target collection
- * decides, and `insertWithNewId` asks again when the insert is refused. With `blockSize` > 1 one
- * `$inc` reserves a block of ids; a refused id means another process holds the same block (the
- * `$inc`s raced), and the block is dropped for a fresh one.
+ * `$inc` hands each number out once where updates are atomic (MongoDB, our FerretDB build); an
+ * upstream FerretDB can hand one number to two callers (docs/ferretdb.md, "Updates"), and a
+ * counter can lag behind the ids in use (restored data), so the id is still only a proposal: the
+ * unique index on the id in the target collection decides, and `insertWithNewId` asks again when
+ * the insert is refused. With `blockSize` > 1 one `$inc` reserves a block of ids; a refused id
+ * means the block is taken, and it is dropped for a fresh one.
  */
 export class Counters {
   readonly #counters: Collection<Counter>;
@@ -47,8 +48,8 @@ export class Counters {
         if (!doc) throw new Error(`counter ${name} did not return a value`);
         return doc.seq;
       } catch (error) {
-        // Concurrent first calls all try to create the counter; FerretDB refuses all but one with
-        // E11000 on `_id` instead of retrying the upsert. Asking again finds the document.
+        // Concurrent first calls may all try to create the counter, and the server refuses all
+        // but one with E11000 on `_id` instead of retrying the upsert. Asking again finds it.
         if (attempt >= 20 || !isDuplicateKeyError(error)) throw error;
       }
     }

@@ -16,4 +16,4 @@ export {
   type SincePage,
 } from './keyed-list.js';
 export { queryLimit, setQueryLimit } from './query-limit.js';
-export { guardedById, isFerretdb } from './server-kind.js';
+export { ATOMIC_WRITES_PATCH, isFerretdb, updatesAreAtomic } from './server-kind.js';

@@ -3,6 +3,9 @@ import { isDuplicateKeyError } from './duplicate-key.js';
 import { KeyLock } from './key-lock.js';
 import { isFerretdb } from './server-kind.js';
 
+/** A compare-and-set on a version field that older documents may lack. */
+const versionIs = (v: number | undefined): unknown => v ?? { $exists: false };
+
 /**
  * The newest entries of one list, with the list's length: `_id` is the list's key. `items` holds
  * positions [n - items.length, n), oldest first; the start is a multiple of the bucket size.
@@ -12,10 +15,16 @@ export interface ListHead<T> {
   n: number;
   items: T[];
   /**
+   * Writes of the head so far (absent on heads no write has counted yet): every write of the head
+   * moves it, and those that rewrite the head are a compare-and-set on it, so a change of an entry
+   * in place (`update`, which leaves `n` as it is) is not lost to a concurrent write either.
+   */
+  w?: number;
+  /**
    * Ids (idOf) of the last sealed bucket's entries, then of the head's, in order: the redelivery
-   * check reads no bucket, and appendOne's filter can hold it. Nested, so that a filter on it
-   * stays out of FerretDB's pushdown and the `_id` look-up keeps its index; a flat array of
-   * scalars, because FerretDB 1.24 negates a path through an array of documents wrongly.
+   * check reads no bucket, and appendOne's filter can hold it. A flat array of scalars, because
+   * FerretDB 1.24 negates a path through an array of documents wrongly (nested in `recent`, as
+   * stored heads have it).
    */
   recent?: { ids: (string | number)[] };
 }
@@ -24,6 +33,10 @@ export interface ListHead<T> {
 export interface ListBucket<T> {
   _id: string;
   items: T[];
+  /** Changes of its entries so far (absent until the first): `update` is a compare-and-set on it. */
+  v?: number;
+  /** The head's `w` when it was sealed from it (absent on older buckets): see `#seal`. */
+  from?: number;
 }
 
 export type ListDoc<T> = ListHead<T> | ListBucket<T>;
@@ -80,14 +93,14 @@ export const DEFAULT_BUCKET_SIZE = 100;
 
 /**
  * Append-only lists, one per key, stored so that every read and write is a look-up by a string
- * `_id`: the only shape FerretDB 1.24 serves from an index (docs/ferretdb.md, "Lookups"). A page is
- * the head plus at most two sealed buckets, however long the list; an append rewrites the head
- * (at most `bucketSize` entries) and, every `bucketSize` entries, inserts a sealed bucket.
+ * `_id` (docs/ferretdb.md, "Lookups"). A page is the head plus at most two sealed buckets, however
+ * long the list; an append rewrites the head (at most `bucketSize` entries) and, every
+ * `bucketSize` entries, inserts a sealed bucket.
  *
- * Writes of one key are serialized in this process. On MongoDB the head's write is also a
- * compare-and-set on `n`, so copies of a service on other machines cannot lose each other's
- * entries; FerretDB has no atomic update to build that on, which is why the embedded default runs
- * one copy of each service.
+ * Writes of one key are serialized in this process (fewer lost compare-and-sets), and every write
+ * is one atomic statement: a `$push` and `$inc`, or a compare-and-set on the head's `n` and `w` (a
+ * bucket's `v`), so copies of a service cannot lose each other's entries on a server whose updates
+ * are atomic (MongoDB, our FerretDB build: docs/ferretdb.md, "Updates").
  */
 export class KeyedList<T> {
   readonly docs: Collection<ListDoc<T>>;
@@ -127,17 +140,16 @@ export class KeyedList<T> {
   }
 
   /**
-   * Appends one entry unless its id is among the newest positions. On MongoDB in one round trip:
-   * a find-and-update whose filter holds the check (`idField` must be set); a head that grows past
-   * a bucket is sealed right after. Answers whether the entry was new.
+   * Appends one entry unless its id is among the newest positions. In one round trip (unless the
+   * list has a `seqField`, or an order on FerretDB: #cannotPushSorted): a find-and-update whose
+   * filter holds the check (`idField` must be set); a head that grows past a bucket is sealed
+   * right after. Answers whether the entry was new.
    */
   appendOne(key: string, entry: T): Promise<boolean> {
     const field = this.#idField;
     if (!field) return this.append(key, [entry]).then((n) => n > 0);
     return this.#locks.run(key, async () => {
-      // FerretDB scans the whole collection for an update or find-and-modify whose filter has a
-      // key besides `_id` (docs/ferretdb.md, "Lookups"): there the head is read, then written.
-      if (this.#seqField || (await isFerretdb(this.#db)))
+      if (this.#seqField || (await this.#cannotPushSorted()))
         return (await this.#append(key, [entry])).length > 0;
       const id = entry[field] as string | number;
       for (let attempt = 1; ; attempt++) {
@@ -145,7 +157,7 @@ export class KeyedList<T> {
         try {
           head = (await this.docs.findOneAndUpdate(
             { _id: headId(key), 'recent.ids': { $ne: id } },
-            { $push: { items: this.#pushed(entry), 'recent.ids': id }, $inc: { n: 1 } } as never,
+            { $push: { items: this.#pushed(entry), 'recent.ids': id }, $inc: { n: 1, w: 1 } } as never,
             { upsert: true, returnDocument: 'after' },
           )) as ListHead<T> | null;
         } catch (error) {
@@ -169,8 +181,7 @@ export class KeyedList<T> {
    */
   appendFresh(key: string, entry: T): Promise<void> {
     return this.#locks.run(key, async () => {
-      // FerretDB does a find-and-modify as a read and a write anyway, and may not sort a $push.
-      if (this.#seqField || (await isFerretdb(this.#db))) {
+      if (this.#seqField || (await this.#cannotPushSorted())) {
         await this.#append(key, [entry]);
         return;
       }
@@ -180,7 +191,7 @@ export class KeyedList<T> {
         try {
           const head = (await this.docs.findOneAndUpdate(
             { _id: headId(key) },
-            { $push: push, $inc: { n: 1 } } as never,
+            { $push: push, $inc: { n: 1, w: 1 } } as never,
             { upsert: true, returnDocument: 'after' },
           )) as ListHead<T> | null;
           if (head && head.items.length > this.bucketSize) await this.#sealFull(key);
@@ -324,11 +335,10 @@ export class KeyedList<T> {
 
   /**
    * A head write never seals its own new entries: a full head is sealed as it is by the next
-   * append, so every writer that read that head seals the same bucket, and a lost
-   * compare-and-set leaves nothing behind that differs from what the winner wrote.
+   * append, so every writer that read that head seals the same bucket, and one sealed from a head
+   * that was written again meanwhile is replaced by the next seal (#seal).
    */
   async #append(key: string, entries: readonly T[]): Promise<T[]> {
-    const cas = !(await isFerretdb(this.#db));
     let remaining = [...entries];
     const added: T[] = [];
     for (let attempt = 1; remaining.length > 0; attempt++) {
@@ -346,7 +356,7 @@ export class KeyedList<T> {
         items: this.#placed(items, take),
       };
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...next.items.map(this.#idOf)] };
-      if (await this.#writeHead(head.n, next, cas)) {
+      if (await this.#writeHead(head, next)) {
         remaining = remaining.slice(take.length);
         added.push(...take);
       } else if (attempt >= 50) {
@@ -364,27 +374,32 @@ export class KeyedList<T> {
   }
 
   async #update(key: string, position: number, change: (entry: T) => T): Promise<boolean> {
-    const cas = !(await isFerretdb(this.#db));
     for (let attempt = 1; ; attempt++) {
+      if (attempt > 20) throw new Error(`list ${key}: the head kept changing under this write`);
       const head = await this.#head(key);
       if (!head || position < 0 || position >= head.n) return false;
       const headStart = head.n - head.items.length;
       if (position < headStart) {
-        // Sealed buckets are changed only here, under the key's lock.
+        // Sealed buckets are changed only here: a compare-and-set on the bucket's `v`.
         const k = Math.floor(position / this.bucketSize);
         const bucket = await this.#bucket(key, k);
         if (!bucket) return false;
         const items = [...bucket.items];
         const i = position - k * this.bucketSize;
         items[i] = change(items[i] as T);
-        await this.docs.updateOne({ _id: bucket._id }, { $set: { items } });
-        return true;
+        const buckets = this.docs as unknown as Collection<ListBucket<T>>;
+        const result = await buckets.replaceOne({ _id: bucket._id, v: versionIs(bucket.v) } as never, {
+          items,
+          v: (bucket.v ?? 0) + 1,
+          ...(bucket.from === undefined ? {} : { from: bucket.from }),
+        });
+        if (result.matchedCount > 0) return true;
+        continue;
       }
       const items = [...head.items];
       const i = position - headStart;
       items[i] = change(items[i] as T);
-      if (await this.#writeHead(head.n, { ...head, items }, cas)) return true;
-      if (attempt >= 20) throw new Error(`list ${key}: the head kept changing under this write`);
+      if (await this.#writeHead(head, { ...head, items })) return true;
     }
   }
 
@@ -418,7 +433,15 @@ export class KeyedList<T> {
     return 0;
   }
 
-  /** What a MongoDB `$push` appends: the entry, sorted into place when the list has an order. */
+  /**
+   * FerretDB 1.24 takes `$push: {$each}` but leaves out `$sort` without a word: a list with an
+   * order is then appended to by reading and writing its head.
+   */
+  async #cannotPushSorted(): Promise<boolean> {
+    return this.#sortBy.length > 0 && (await isFerretdb(this.#db));
+  }
+
+  /** What a `$push` appends: the entry, sorted into place when the list has an order. */
   #pushed(entry: T): unknown {
     if (this.#sortBy.length === 0) return entry;
     return { $each: [entry], $sort: Object.fromEntries(this.#sortBy.map((f) => [f, 1])) };
@@ -441,17 +464,16 @@ export class KeyedList<T> {
 
   /**
    * Seals the head's first `bucketSize` entries while it holds more (appendOne lets it grow by
-   * one first). Under the key's lock; on MongoDB the head's write is a compare-and-set on `n`.
+   * one first). Under the key's lock; the head's write is a compare-and-set.
    */
   async #sealFull(key: string): Promise<void> {
-    const cas = !(await isFerretdb(this.#db));
     for (let attempt = 1; attempt <= 50; attempt++) {
       const head = await this.#head(key);
       if (!head || head.items.length <= this.bucketSize) return;
       const { items, sealedIds } = await this.#sealLeading(key, head, this.bucketSize);
       const next: ListHead<T> = { _id: head._id, n: head.n, items };
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...items.map(this.#idOf)] };
-      if (await this.#writeHead(head.n, next, cas)) return;
+      if (await this.#writeHead(head, next)) return;
     }
   }
 
@@ -464,30 +486,51 @@ export class KeyedList<T> {
     let sealedIds = this.#sealedIdsOf(head);
     while (items.length > keep) {
       const full = items.slice(0, this.bucketSize);
-      await this.#seal(key, (head.n - items.length) / this.bucketSize, full);
+      await this.#seal(key, (head.n - items.length) / this.bucketSize, full, head.w ?? 0);
       if (this.#idOf) sealedIds = full.map(this.#idOf);
       items = items.slice(this.bucketSize);
     }
     return { items, sealedIds };
   }
 
-  /** Inserts a sealed bucket; already there means an earlier attempt sealed it with the same entries. */
-  async #seal(key: string, k: number, items: T[]): Promise<void> {
-    try {
-      await this.docs.insertOne({ _id: bucketId(key, k), items });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+  /**
+   * Inserts a sealed bucket, sealed from the head whose `w` is `from`. Already there from the same
+   * head: the same entries. From an older head: an attempt that lost its compare-and-set (that
+   * head was written again, an entry changed in place, say), which no head names: replaced. From a
+   * newer head: this attempt's compare-and-set will lose. So the bucket a head names holds what
+   * that head held, whichever writer inserted it first.
+   */
+  async #seal(key: string, k: number, items: T[], from: number): Promise<void> {
+    const _id = bucketId(key, k);
+    const buckets = this.docs as unknown as Collection<ListBucket<T>>;
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      try {
+        await buckets.insertOne({ _id, items, from });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const there = await this.#bucket(key, k);
+      if (!there) continue;
+      if ((there.from ?? -1) >= from) return;
+      const filter = { _id, from: versionIs(there.from), v: versionIs(there.v) };
+      if ((await buckets.replaceOne(filter as never, { items, from })).matchedCount > 0) return;
     }
   }
 
-  /** Writes the head; false when (compare-and-set) another writer moved it from `n` first. */
-  async #writeHead(n: number, head: ListHead<T>, cas: boolean): Promise<boolean> {
-    if (!cas) {
-      await this.docs.replaceOne({ _id: head._id }, head, { upsert: true });
-      return true;
-    }
+  /**
+   * Writes `next` over the head `read` (n 0 and no `w`: none yet); false when another writer wrote
+   * the head first (a compare-and-set on its `n` and `w`).
+   */
+  async #writeHead(read: ListHead<T>, next: ListHead<T>): Promise<boolean> {
+    const filter = { _id: read._id, n: read.n, w: versionIs(read.w) };
     try {
-      const result = await this.docs.replaceOne({ _id: head._id, n }, head, { upsert: n === 0 });
+      const heads = this.docs as unknown as Collection<ListHead<T>>;
+      const result = await heads.replaceOne(
+        filter as never,
+        { ...next, w: (read.w ?? 0) + 1 },
+        { upsert: read.n === 0 },
+      );
       return result.matchedCount + result.upsertedCount > 0;
     } catch (error) {
       // Two first writes raced: the other created the head.

@@ -1,8 +1,9 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { NO_MONGO_MESSAGE, TestkitError } from './errors.js';
 import { buildFerretdb, ferretdbArgs } from './ferretdb.js';
 import { mongoAnswers } from './mongo-ping.js';
 import { type Probe, resolveProbe } from './probe.js';
+import { repoRoot } from './repo-root.js';
 import { startServerBinary } from './server-binary.js';
 import { dataFolder } from './temp-dir.js';
 import { pollUntil } from './wait.js';
@@ -23,6 +24,9 @@ export interface StartMongoOptions {
 
 type ServerKind = 'mongod' | 'ferretdb';
 
+/** Where scripts/install-ferretdb.sh builds FerretDB (buildFerretdb's answer). */
+const OUR_FERRETDB = join(repoRoot(), '.tools', 'bin', 'ferretdb');
+
 /**
  * A MongoDB-wire server, from the first source that works: MONGO_URL, `mongod`, `ferretdb` (PATH
  * or .tools/bin), FerretDB built with Go, a `mongo:7` container when a Docker engine answers.
@@ -40,8 +44,13 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<Mongo
   const mongod = probe.findBinary('mongod');
   if (mongod) return startMongoBinary('mongod', mongod, options);
   const ferretdb = probe.findBinary('ferretdb');
-  if (ferretdb) return startMongoBinary('ferretdb', ferretdb, options);
   const go = probe.findBinary('go');
+  // Our own build is brought up to date first (a no-op when it is): one left by an older
+  // checkout lacks the patches the code relies on (docs/ferretdb.md, "Our build").
+  if (ferretdb && go && resolve(ferretdb) === OUR_FERRETDB) {
+    return startMongoBinary('ferretdb', await buildFerretdb(go), options);
+  }
+  if (ferretdb) return startMongoBinary('ferretdb', ferretdb, options);
   if (go) return startMongoBinary('ferretdb', await buildFerretdb(go), options);
   if (await probe.dockerAvailable()) return startMongoContainer();
   throw new TestkitError(NO_MONGO_MESSAGE);

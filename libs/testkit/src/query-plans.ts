@@ -42,17 +42,13 @@ export function ferretdbExplainable(explainable: Document): Document {
     const { skip } = explainable;
     return typeof skip === 'number' ? { ...explainable, skip: Long.fromNumber(skip) } : explainable;
   }
-  // find leaves dotted keys out before it pushes a filter down; count, distinct, findAndModify,
-  // update and delete push the filter down whole, so only a filter of exactly one key can be
-  // found by `_id`. Wrapped in `$and`, a longer filter is explained as they run it: a scan.
-  const asFind = (collection: unknown, filter: unknown, sort?: unknown): Document => {
-    const whole = (filter ?? {}) as Document;
-    return {
-      find: collection,
-      filter: Object.keys(whole).length > 1 ? { $and: [whole] } : whole,
-      ...(sort === undefined ? {} : { sort }),
-    };
-  };
+  // Our build looks a filter up by `_id` whenever it has an `_id` string or ObjectId, whatever its
+  // other keys (docs/ferretdb.md, "Our build"), for find and for these commands alike.
+  const asFind = (collection: unknown, filter: unknown, sort?: unknown): Document => ({
+    find: collection,
+    filter: filter ?? {},
+    ...(sort === undefined ? {} : { sort }),
+  });
   if ('count' in explainable) return asFind(explainable.count, explainable.query);
   if ('distinct' in explainable) return asFind(explainable.distinct, explainable.query);
   if ('findAndModify' in explainable) {
@@ -72,9 +68,9 @@ function sqlitePlan(answer: Document): string[] {
 
 /**
  * FerretDB 1.24 on SQLite: indexed when the filter went to SQLite (`filterPushdown: true`, which
- * FerretDB does only for a filter that is exactly `{_id: <string or ObjectId>}`, for find and
- * aggregate once dotted keys are left out) and SQLite looks it up (`SEARCH … USING INDEX`).
- * Everything else is read whole and filtered, and sorted, in memory.
+ * our build does for any filter with an `_id` string or ObjectId, the rest checked in Go; upstream
+ * only for exactly `{_id: …}`) and SQLite looks it up (`SEARCH … USING INDEX`). Everything else
+ * is read whole and filtered, and sorted, in memory.
  */
 export function classifyFerretdb(shape: QueryShape, answer: Document): PlanVerdict {
   const plan = sqlitePlan(answer);
@@ -92,7 +88,7 @@ export function classifyFerretdb(shape: QueryShape, answer: Document): PlanVerdi
   const sort = shape.sort ? ', sorted in memory' : '';
   return {
     indexed: false,
-    reason: `no filterPushdown (FerretDB pushes down only {_id: string}, dotted keys aside): every document read${sort}; ${planText}`,
+    reason: `no filterPushdown (FerretDB pushes down only a filter with an _id string or ObjectId): every document read${sort}; ${planText}`,
   };
 }
 

@@ -21,18 +21,20 @@ export interface ChangeStores {
 
 /**
  * Applies the change an event announces. Every write is idempotent (inserts guarded by unique
- * indexes, conditional updates), so the request and the relay may both run it; the outcome is
- * decided once. No write relies on the atomicity of an update: a rename racing a delete may write
- * `active` back (docs/ferretdb.md, "Updates"). Hence the order "write, then look for the
- * tombstone" in every change of an existing group.
+ * indexes, conditional updates), so the request and the relay may both run it, in this copy of the
+ * service or another; the outcome is decided once. The tombstone, insert-once, is what says a group
+ * is deleted: every change of an existing group writes, then looks for it. That order also holds
+ * where updates are not atomic and a rename racing a delete could write `active` back
+ * (docs/ferretdb.md, "Updates").
  *
  * A create claims its conversation here, from the intent, not when the id is reserved: a create
  * that dies before writing its intent leaves a pending group that holds nothing, and one whose
  * conversation is taken is refused (`conversation_taken`) before any member is written.
  *
  * The changes of one group run one at a time in this process (a KeyLock on the group id): the
- * member list, the members' lists of groups and the organization's list change together, and a
- * read-check-write of the group document by `_id` is not raced from here.
+ * member list, the members' lists of groups and the organization's list change together. Another
+ * copy may run a change of the same group meanwhile: each list write is a compare-and-set
+ * (SortedLists) and each group write a conditional update (Groups), so neither loses the other's.
  *
  * The lists the reads page through (GroupLists) follow the group: a created group is listed in
  * its organization and in each member's list before it becomes active; a deleted one is taken
@@ -80,7 +82,7 @@ export class GroupChanges {
           if (group) await lists.renamed(group, await members.list(groupId));
           return 'applied';
         }
-        await groups.markDeleted(groupId); // our write may have revived it: put the deletion back
+        await groups.markDeleted(groupId); // where updates are not atomic our write may have revived it
         return 'group_deleted';
       }
       case 'deleted': {

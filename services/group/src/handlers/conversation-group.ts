@@ -52,8 +52,9 @@ export const conversationGroupEndpoint = (deps: GroupDeps) =>
   });
 
 /**
- * The tombstone decides when the status says otherwise: a rename racing the delete can briefly
- * write `active` back over `deleted` (docs/ferretdb.md, "Updates").
+ * The tombstone decides when the status says otherwise: the delete writes it before the status,
+ * and where updates are not atomic a rename racing the delete can briefly write `active` back
+ * over `deleted` (docs/ferretdb.md, "Updates").
  */
 async function isDeleted(deps: GroupDeps, group: GroupDoc): Promise<boolean> {
   return group.status === 'deleted' || (await deps.tombstones.exists(group.id));

@@ -40,6 +40,9 @@ export interface ContactUser {
 
 export const directoryUserId = (organizationId: number, uid: number): string => `${organizationId}:${uid}`;
 
+/** What a user's entry in its organization's list is made of (and the event it came from). */
+const LISTED = { _id: 0, organization_id: 1, uid: 1, name: 1, avatar: 1, deleted: 1, event_id: 1 } as const;
+
 /**
  * The group service's read model of an organization's users (contacts), fed only by events:
  * `group_directory_users`, one document per user under `_id: "<organization_id>:<uid>"` (the
@@ -96,14 +99,29 @@ export class DirectoryUsers {
       event_id: event.event_id,
       updated_at: new Date(),
     };
-    const outcome = await applyIfNewer(
-      this.#docs,
-      { _id: directoryUserId(event.organization_id, event.uid) },
-      state,
-    );
+    const _id = directoryUserId(event.organization_id, event.uid);
+    const outcome = await applyIfNewer(this.#docs, { _id }, state);
     // Also for a redelivery of the event applied last (same time): a crash may have come between.
-    if (outcome === 'applied') await this.list(state);
+    if (outcome === 'applied') await this.#listCurrent(_id, state);
     return outcome;
+  }
+
+  /**
+   * Lists the user as its document is now, until the document is still what was listed: a copy
+   * of the consumer applying a newer event of the same user meanwhile lists after its own write,
+   * so whichever lists last lists the newest state.
+   */
+  async #listCurrent(_id: string, applied: Omit<DirectoryUserDoc, '_id'>): Promise<void> {
+    let listed: Pick<
+      DirectoryUserDoc,
+      'organization_id' | 'uid' | 'name' | 'avatar' | 'deleted' | 'event_id'
+    > = applied;
+    for (let round = 1; round <= 5; round++) {
+      await this.list(listed);
+      const now = await this.#docs.findOne({ _id }, { projection: LISTED });
+      if (!now || now.event_id === listed.event_id) return;
+      listed = now;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, isFerretdb } from '@im/store';
+import { isDuplicateKeyError } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -36,10 +36,8 @@ const BATCH = 1_000;
 export class GroupConversations {
   readonly #docs: Collection<ClaimDoc>;
   readonly #last: Collection<LastDoc>;
-  readonly #db: Db;
 
   constructor(db: Db) {
-    this.#db = db;
     this.#docs = db.collection<ClaimDoc>('group_conversations');
     this.#last = db.collection<LastDoc>('group_conversation_last');
   }
@@ -49,15 +47,22 @@ export class GroupConversations {
     return (await this.#last.findOne({ _id: conversionId }, { projection: { group_id: 1 } }))?.group_id;
   }
 
-  /** Records `groupId` as the conversation's last holder unless a newer group is recorded. */
+  /**
+   * Records `groupId` as the conversation's last holder unless a newer group is recorded: a
+   * compare-and-set, whose upsert meets the `_id` when the record there is as new or newer.
+   */
   async recordLast(conversionId: string, groupId: number): Promise<void> {
     const known = await this.lastHolderOf(conversionId);
     if (known !== undefined && known >= groupId) return;
-    await this.#last.replaceOne(
-      { _id: conversionId },
-      { group_id: groupId, released_at: new Date() },
-      { upsert: true },
-    );
+    try {
+      await this.#last.replaceOne(
+        { _id: conversionId, group_id: { $lt: groupId } },
+        { group_id: groupId, released_at: new Date() },
+        { upsert: true },
+      );
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   /**
@@ -88,13 +93,7 @@ export class GroupConversations {
   /** Gives the conversation back, only if `groupId` still holds it. */
   async release(conversionId: string, groupId: number): Promise<void> {
     await this.recordLast(conversionId, groupId);
-    if (!(await isFerretdb(this.#db))) {
-      await this.#docs.deleteOne({ _id: conversionId, group_id: groupId });
-      return;
-    }
-    // FerretDB serves only `{_id}` from the index: check the holder, then delete by `_id`. A new
-    // claim can only follow this release, and the changes of one group are serialized.
-    if ((await this.holderOf(conversionId)) === groupId) await this.#docs.deleteOne({ _id: conversionId });
+    await this.#docs.deleteOne({ _id: conversionId, group_id: groupId });
   }
 
   /** Whether the claims of groups older than this collection were written (see backfill). */

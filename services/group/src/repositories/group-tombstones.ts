@@ -10,9 +10,10 @@ interface TombstoneDoc {
 
 /**
  * One insert-once record per deleted group. The `status` field of a group is what reads filter on,
- * but a concurrent rename can write an old `status` back (docs/ferretdb.md, "Updates"). The
- * tombstone cannot be lost that way: every writer of a group checks it after its
- * own write and puts `deleted` back if needed, and the first delete to insert it is the one delete.
+ * but it is written after the tombstone, and where updates are not atomic a concurrent rename can
+ * write an old `status` back (docs/ferretdb.md, "Updates"). The tombstone cannot be lost either
+ * way: every writer of a group checks it after its own write and puts `deleted` back if needed,
+ * and the first delete to insert it is the one delete.
  */
 export class GroupTombstones {
   readonly #docs: Collection<TombstoneDoc>;

@@ -1,4 +1,4 @@
-import { type Counters, guardedById, queryLimit } from '@im/store';
+import { type Counters, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -39,14 +39,13 @@ export const groupKey = (id: number): string => String(id);
 
 /**
  * The `groups` collection, one document per group under `_id: String(id)`: reads and writes are
- * look-ups by that `_id` only (docs/ferretdb.md, "Lookups"). Lists of groups live elsewhere
- * (GroupLists). Only renames and status changes update a group document, and the group service
- * serializes the changes of one group (GroupChanges), so a read-check-write is safe in one copy;
- * on MongoDB the conditions are also in the filter, next to the `_id`.
+ * look-ups by that `_id` (docs/ferretdb.md, "Lookups"). Lists of groups live elsewhere
+ * (GroupLists). Only renames and status changes update a group document, each a compare-and-set
+ * (its condition in the filter, next to the `_id`), so copies of the service may change one group
+ * at the same time.
  */
 export class Groups {
   readonly #docs: Collection<StoredGroup>;
-  readonly #db: Db;
   /** maxTimeMS of the reads that answer requests (queryLimit). */
   readonly #limit: { maxTimeMS: number };
 
@@ -54,7 +53,6 @@ export class Groups {
     db: Db,
     private readonly counters: Counters,
   ) {
-    this.#db = db;
     this.#docs = db.collection<StoredGroup>('groups');
     this.#limit = queryLimit(db);
   }
@@ -89,19 +87,16 @@ export class Groups {
 
   /** Only a pending group becomes active: a replay cannot revive a deleted one. */
   async activate(id: number): Promise<void> {
-    const group = await this.find(id);
-    if (group?.status !== 'pending') return;
-    await this.#docs.updateOne(await guardedById(this.#db, groupKey(id), { status: 'pending' }), {
-      $set: { status: 'active', updated_at: new Date() },
-    });
+    await this.#docs.updateOne(
+      { _id: groupKey(id), status: 'pending' },
+      { $set: { status: 'active', updated_at: new Date() } },
+    );
   }
 
   /** Sets the name unless a newer rename already did (or the group is not active); true if set. */
   async rename(id: number, name: string, at: Date): Promise<boolean> {
-    const group = await this.find(id);
-    if (group?.status !== 'active' || group.name_set_at > at) return false;
     const result = await this.#docs.updateOne(
-      await guardedById(this.#db, groupKey(id), { status: 'active', name_set_at: { $lte: at } }),
+      { _id: groupKey(id), status: 'active', name_set_at: { $lte: at } },
       { $set: { group_name: name, name_set_at: at, updated_at: new Date() } },
     );
     return result.matchedCount > 0;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateGroupReply, GroupCreatedEvent } from '@im/contracts';
-import { guardedById, isDuplicateKeyError, KeyedList } from '@im/store';
+import { isDuplicateKeyError, KeyedList } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 export interface IdempotencyDoc {
@@ -43,8 +43,8 @@ interface ExpiryState {
 
 /**
  * The `group_idempotency_keys` collection: one claim per key, by insert, every read and write by
- * `_id` (on MongoDB the conditions are in the filter too; on FerretDB they are checked on the
- * document read just before, docs/ferretdb.md, "Lookups"). Every claim is also listed in the
+ * `_id`, a conditional one with its conditions in the filter next to it (docs/ferretdb.md,
+ * "Lookups"). Every claim is also listed in the
  * expiry queue `group_idempotency_expiry` (a KeyedList per hour of the claim), so housekeeping
  * visits only the claims whose window has passed, never the whole collection.
  */
@@ -52,10 +52,8 @@ export class IdempotencyKeys {
   readonly #docs: Collection<IdempotencyDoc>;
   readonly #queue: KeyedList<string>;
   readonly #state: Collection<ExpiryState>;
-  readonly #db: Db;
 
   constructor(db: Db) {
-    this.#db = db;
     this.#docs = db.collection<IdempotencyDoc>('group_idempotency_keys');
     this.#queue = new KeyedList<string>(db, 'group_idempotency_expiry', { bucketSize: 500 });
     this.#state = db.collection<ExpiryState>('group_idempotency_expiry_state');
@@ -102,19 +100,17 @@ export class IdempotencyKeys {
   }
 
   /**
-   * Records the created event on the claim, if the claim is still ours and has none. Read back
-   * after the write: an update may write back the document it read (docs/ferretdb.md, "Updates"),
-   * so a claim released and claimed again meanwhile is only recognised by its token afterwards. False: the claim was
-   * lost, and the caller must not go on creating.
+   * Records the created event on the claim, if the claim is still ours and has none: a
+   * compare-and-set on its token. Read back after the write, which also holds where updates are
+   * not atomic (docs/ferretdb.md, "Updates"): a claim released and claimed again meanwhile is
+   * recognised by its token. False: the claim was lost, and the caller must not go on creating.
    */
   async recordIntent(claim: KeyClaim, event: GroupCreatedEvent): Promise<boolean> {
     const seen = await this.find(claim.scope);
     if (seen?.token !== claim.token || seen.intent) return seen?.intent?.event_id === event.event_id;
     await this.#docs.updateOne(
-      await guardedById(this.#db, claim.scope, { token: claim.token, intent: null }),
-      {
-        $set: { intent: event },
-      },
+      { _id: claim.scope, token: claim.token, intent: null },
+      { $set: { intent: event } },
     );
     const doc = await this.#docs.findOne({ _id: claim.scope }, { projection: { token: 1, intent: 1 } });
     return doc?.token === claim.token && doc.intent?.event_id === event.event_id;
@@ -123,7 +119,7 @@ export class IdempotencyKeys {
   async complete(scope: string, reply: CreateGroupReply): Promise<void> {
     const seen = await this.find(scope);
     if (!seen || seen.reply) return;
-    await this.#docs.updateOne(await guardedById(this.#db, scope, { reply: null }), { $set: { reply } });
+    await this.#docs.updateOne({ _id: scope, reply: null }, { $set: { reply } });
   }
 
   /**
@@ -135,14 +131,13 @@ export class IdempotencyKeys {
     const seen = await this.find(scope);
     if (!seen || (seen.token ?? null) !== (token ?? null) || seen.intent || seen.reply) return;
     if (seen.created_at >= before) return;
-    await this.#docs.deleteOne(
-      await guardedById(this.#db, scope, {
-        token: token ?? null,
-        intent: null,
-        reply: null,
-        created_at: { $lt: before },
-      }),
-    );
+    await this.#docs.deleteOne({
+      _id: scope,
+      token: token ?? null,
+      intent: null,
+      reply: null,
+      created_at: { $lt: before },
+    });
   }
 
   /**
@@ -152,9 +147,7 @@ export class IdempotencyKeys {
   async releaseRefused(scope: string, eventId: string): Promise<void> {
     const seen = await this.find(scope);
     if (seen?.intent?.event_id !== eventId || seen.reply) return;
-    await this.#docs.deleteOne(
-      await guardedById(this.#db, scope, { 'intent.event_id': eventId, reply: null }),
-    );
+    await this.#docs.deleteOne({ _id: scope, 'intent.event_id': eventId, reply: null });
   }
 
   /**

@@ -1,9 +1,9 @@
-import { isFerretdb, KeyLock } from '@im/store';
+import { isDuplicateKeyError, KeyLock } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
  * Sorted sets, one per string key, stored so that every read and write is a look-up by a string
- * `_id`, the only shape FerretDB 1.24 serves from an index (docs/ferretdb.md, "Lookups"):
+ * `_id`, which FerretDB serves from its index (docs/ferretdb.md, "Lookups"):
  *
  * - the head, `_id: <key>`: `{v, n, next, chunks: [{c, min, n}], tail_min, items}`: the list's
  *   length, the directory of sealed chunks (chunk number, first key, entries) and the tail: the
@@ -19,11 +19,11 @@ import type { Collection, Db } from 'mongodb';
  * directory grows by one small entry per `chunkSize` entries (about 40 bytes per 200).
  *
  * A page is the head plus the chunks it overlaps (usually one or two). Writes of one key are
- * serialized in this process; on MongoDB, heads and chunks are also written compare-and-set on
- * their version `v` (a string-`_id` filter plus `v`), so copies of the service cannot lose each
- * other's changes. FerretDB has no atomic update to build that on (docs/ferretdb.md, "Updates"),
- * which is why the embedded default runs one copy. A crash between a chunk's write and its head's
- * leaves the head's count of that chunk off until the next change of that chunk recounts it.
+ * serialized in this process (fewer lost compare-and-sets), and heads and chunks are written
+ * compare-and-set on their version `v` (a string-`_id` filter plus `v`), so copies of the service
+ * cannot lose each other's changes on a server whose updates are atomic (MongoDB, our FerretDB
+ * build: docs/ferretdb.md, "Updates"). A crash between a chunk's write and its head's leaves the
+ * head's count of that chunk off until the next change of that chunk recounts it.
  */
 export interface ChunkRef<K> {
   c: number;
@@ -89,11 +89,9 @@ export class SortedLists<T, K extends string | number> {
   >();
   readonly #keyOf: (entry: T) => K;
   readonly #locks = new KeyLock();
-  readonly #db: Db;
   readonly #read: { maxTimeMS?: number };
 
   constructor(db: Db, collection: string, options: SortedListsOptions<T, K>) {
-    this.#db = db;
     this.docs = db.collection<SortedDoc<T, K>>(collection);
     this.#keyOf = options.keyOf;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
@@ -244,16 +242,15 @@ export class SortedLists<T, K extends string | number> {
   }
 
   async #change(key: string, change: SortedChange<T, K>): Promise<number> {
-    const cas = !(await isFerretdb(this.#db));
     for (let attempt = 1; ; attempt++) {
-      const result = await this.#attempt(key, change, cas);
+      const result = await this.#attempt(key, change);
       if (result !== undefined) return result;
       if (attempt >= 50) throw new Error(`list ${key}: it kept changing under this write`);
     }
   }
 
-  /** One read-change-write; undefined when a compare-and-set lost (MongoDB) or a chunk vanished. */
-  async #attempt(key: string, change: SortedChange<T, K>, cas: boolean): Promise<number | undefined> {
+  /** One read-change-write; undefined when a compare-and-set lost or a chunk vanished. */
+  async #attempt(key: string, change: SortedChange<T, K>): Promise<number | undefined> {
     const stored = await this.#head(key);
     const head: SortedHead<T, K> = stored ?? {
       _id: key,
@@ -300,7 +297,7 @@ export class SortedLists<T, K extends string | number> {
     const size = this.chunkSize;
     let next = head.next;
     // The new directory, built segment by segment; chunk docs to write and to drop.
-    const writes: { id: string; v: number; items: T[]; fresh: boolean }[] = [];
+    const writes: ChunkWrite<T, K>[] = [];
     const drops: string[] = [];
     const chunks: ChunkRef<K>[] = [];
     for (let s = 0; s < head.chunks.length; s++) {
@@ -320,8 +317,14 @@ export class SortedLists<T, K extends string | number> {
       const parts = items.length > 2 * size ? split(items, size) : [items];
       parts.forEach((part, i) => {
         const c = i === 0 ? ref.c : next++;
-        writes.push({ id: chunkId(key, c), v: i === 0 ? doc.v : 0, items: part, fresh: i > 0 });
-        chunks.push({ c, min: i === 0 && s > 0 ? ref.min : this.#keyOf(part[0] as T), n: part.length });
+        const at = { c, min: i === 0 && s > 0 ? ref.min : this.#keyOf(part[0] as T), n: part.length };
+        writes.push({
+          id: chunkId(key, c),
+          v: i === 0 ? doc.v : 0,
+          items: part,
+          ...(i > 0 ? { fresh: at } : {}),
+        });
+        chunks.push(at);
       });
     }
     // The first chunk covers every key below the second's `min`: keep its lower bound open.
@@ -337,14 +340,14 @@ export class SortedLists<T, K extends string | number> {
         const doc = await this.docs.findOne({ _id: chunkId(key, last.c) }, this.#read);
         if (!doc) return undefined;
         const items = [...doc.items, ...sealing];
-        writes.push({ id: doc._id, v: doc.v, items, fresh: false });
+        writes.push({ id: doc._id, v: doc.v, items });
         chunks[chunks.length - 1] = { ...last, n: items.length };
         sealing = [];
       }
       for (const part of sealing.length > 0 ? split(sealing, size) : []) {
-        const c = next++;
-        writes.push({ id: chunkId(key, c), v: 0, items: part, fresh: true });
-        chunks.push({ c, min: this.#keyOf(part[0] as T), n: part.length });
+        const at = { c: next++, min: this.#keyOf(part[0] as T), n: part.length };
+        writes.push({ id: chunkId(key, at.c), v: 0, items: part, fresh: at });
+        chunks.push(at);
       }
       tail = tail.slice(tail.length - keep);
       tailMin = this.#keyOf(tail[0] as T);
@@ -360,33 +363,53 @@ export class SortedLists<T, K extends string | number> {
       items: tail,
     };
 
+    // Fresh chunks are inserted, each under a number no chunk has, so that no writer overwrites a
+    // chunk another one's head names (or is about to); a lost attempt deletes the ones it inserted.
+    const inserted: string[] = [];
+    const lost = async () => {
+      for (const id of inserted) await this.docs.deleteOne({ _id: id });
+      return undefined;
+    };
     for (const w of writes) {
-      if (!(await this.#writeChunk(w, cas))) return undefined;
+      if (w.fresh) {
+        next = await this.#insertFresh(key, w, w.fresh, next);
+        inserted.push(w.id);
+      } else if (!(await this.#writeChunk(w))) {
+        return lost();
+      }
     }
-    if (!(await this.#writeHead(nextHead, head.v, stored === null, cas))) return undefined;
+    nextHead.next = next;
+    if (!(await this.#writeHead(nextHead, head.v, stored === null))) return lost();
     for (const id of drops) await this.docs.deleteOne({ _id: id });
     return n - head.n;
   }
 
-  async #writeChunk(
-    w: { id: string; v: number; items: T[]; fresh: boolean },
-    cas: boolean,
-  ): Promise<boolean> {
-    const doc: SortedChunk<T> = { _id: w.id, v: w.v + 1, items: w.items };
-    if (!cas || w.fresh) {
-      // A fresh chunk's number is unused until the head names it: one left by a lost attempt is overwritten.
-      await this.docs.replaceOne({ _id: w.id }, doc, { upsert: true });
-      return true;
+  /**
+   * Inserts a fresh chunk; a number already taken (a concurrent writer's fresh chunk, or one a
+   * crash left) moves it on to the next one, in the head's directory entry `at` too. Answers the
+   * head's next free number.
+   */
+  async #insertFresh(key: string, w: ChunkWrite<T, K>, at: ChunkRef<K>, next: number): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.docs.insertOne({ _id: w.id, v: 1, items: w.items });
+        return Math.max(next, at.c + 1);
+      } catch (error) {
+        if (!isDuplicateKeyError(error) || attempt >= 50) throw error;
+        at.c = Math.max(next, at.c + 1);
+        w.id = chunkId(key, at.c);
+      }
     }
+  }
+
+  /** Writes a chunk the head names: a compare-and-set on its `v`. */
+  async #writeChunk(w: ChunkWrite<T, K>): Promise<boolean> {
+    const doc: SortedChunk<T> = { _id: w.id, v: w.v + 1, items: w.items };
     const result = await this.docs.replaceOne({ _id: w.id, v: w.v }, doc);
     return result.matchedCount > 0;
   }
 
-  async #writeHead(head: SortedHead<T, K>, v: number, create: boolean, cas: boolean): Promise<boolean> {
-    if (!cas) {
-      await this.docs.replaceOne({ _id: head._id }, head, { upsert: true });
-      return true;
-    }
+  async #writeHead(head: SortedHead<T, K>, v: number, create: boolean): Promise<boolean> {
     try {
       const result = create
         ? await this.docs.insertOne(head).then(() => ({ matchedCount: 1 }))
@@ -397,6 +420,14 @@ export class SortedLists<T, K extends string | number> {
       throw error;
     }
   }
+}
+
+/** A chunk to write: one the head names (compare-and-set on `v`), or a fresh one and its directory entry. */
+interface ChunkWrite<T, K> {
+  id: string;
+  v: number;
+  items: T[];
+  fresh?: ChunkRef<K>;
 }
 
 /** The segment a key belongs to: a chunk's index, or -1 for the tail. */

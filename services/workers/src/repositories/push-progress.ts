@@ -1,5 +1,5 @@
-import { KeyLock } from '@im/store';
-import type { Collection, Db } from 'mongodb';
+import { KeyLock, updatesAreAtomic } from '@im/store';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
 
 /** How far the fan-out of one push has got: `_id` is String(push_id). Written only by the workers. */
 export interface PushProgressDoc {
@@ -23,36 +23,39 @@ export interface PushCounts {
  * a roster in order, a chunk at a time, so "the first `delivered` students are done" is exact
  * after every chunk, however often the chunk was tried.
  *
- * The fan-out and the read marks write the same document: each sets only its own fields, and both
- * go through one lock per push, since FerretDB rewrites the whole document on every update
- * (docs/ferretdb.md, "Updates"); on MongoDB `$set` and `$inc` are atomic across copies.
+ * The fan-out and the read marks write the same document, each only its own fields, with one
+ * atomic statement each (`$max`, `$inc`), so copies of the workers may write it at once. Where
+ * updates are not atomic (an upstream FerretDB: docs/ferretdb.md, "Updates") the whole document is
+ * written back, and the writes of one push go through a lock in this process instead.
  */
 export class PushProgress {
   readonly docs: Collection<PushProgressDoc>;
   readonly #read: { maxTimeMS: number };
   readonly #locks = new KeyLock();
+  readonly #db: Db;
 
   constructor(db: Db, read: { maxTimeMS: number }) {
+    this.#db = db;
     this.docs = db.collection<PushProgressDoc>('push_progress');
     this.#read = read;
   }
 
   /** The first `delivered` of `recipients` students are written; never moves backwards. */
   advance(pushId: number, delivered: number, recipients: number): Promise<void> {
-    const _id = String(pushId);
-    return this.#locks.run(_id, async () => {
-      const now = await this.docs.findOne({ _id });
-      if (now && (now.delivered ?? 0) >= delivered) return;
-      await this.docs.updateOne({ _id }, { $set: { delivered, recipients } }, { upsert: true });
-    });
+    return this.#write(String(pushId), { $max: { delivered }, $set: { recipients } });
   }
 
   /** One more recipient read the push (its first mark). */
   countRead(pushId: number): Promise<void> {
-    const _id = String(pushId);
-    return this.#locks.run(_id, async () => {
-      await this.docs.updateOne({ _id }, { $inc: { read: 1 } }, { upsert: true });
-    });
+    return this.#write(String(pushId), { $inc: { read: 1 } });
+  }
+
+  async #write(_id: string, update: UpdateFilter<PushProgressDoc>): Promise<void> {
+    const write = async () => {
+      await this.docs.updateOne({ _id }, update, { upsert: true });
+    };
+    if (await updatesAreAtomic(this.#db)) return write();
+    return this.#locks.run(_id, write);
   }
 
   /** Delivered and read so far for each push; 0 for one not started (or unknown). One look-up each. */

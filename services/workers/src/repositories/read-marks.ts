@@ -1,4 +1,4 @@
-import { guardedById, isDuplicateKeyError, isFerretdb } from '@im/store';
+import { isDuplicateKeyError } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -49,17 +49,16 @@ export function markBlockId(studentUid: string, ref: MarkRef): string {
 /**
  * Read marks (`read_marks`, blocks by `_id`) and each student's total of them (`read_totals`,
  * `_id` = the client id): every read and write a look-up by `_id` (docs/ferretdb.md, "Lookups").
- * The caller serializes the marks of one student (Deliveries.markRead); the per-push count is
+ * The caller serializes the marks of one student in this process (StudentNotifications.markRead);
+ * across copies of the workers, `mark`'s compare-and-set decides. The per-push count is
  * PushProgress's.
  */
 export class ReadMarks {
   readonly blocks: Collection<ReadMarkBlock>;
   readonly totals: Collection<ReadTotal>;
-  readonly #db: Db;
   readonly #read: { maxTimeMS: number };
 
   constructor(db: Db, read: { maxTimeMS: number }) {
-    this.#db = db;
     this.blocks = db.collection<ReadMarkBlock>('read_marks');
     this.totals = db.collection<ReadTotal>('read_totals');
     this.#read = read;
@@ -90,24 +89,19 @@ export class ReadMarks {
   }
 
   /**
-   * Marks one notification read at `now` unless it is already: the first mark stays. On MongoDB
-   * the write is conditional (the push's field must be absent), so of two copies marking at once
-   * only one makes the mark; FerretDB's updates are not atomic, so there the block is read first,
-   * under the caller's per-student lock, and written by `_id` alone.
+   * Marks one notification read at `now` unless it is already: the first mark stays. The write is
+   * a compare-and-set (the push's field must be absent), so of two copies marking at once only
+   * one makes the mark (docs/ferretdb.md, "Updates").
    */
   async mark(studentUid: string, ref: MarkRef, now: Date): Promise<ReadMark> {
     const _id = markBlockId(studentUid, ref);
     const field = `at.${ref.push_id}`;
-    if (await isFerretdb(this.#db)) {
-      const stored = await this.#stored(_id, ref.push_id);
-      if (stored) return { readAt: stored, first: false };
-    }
     try {
-      const filter = await guardedById(this.#db, _id, { [field]: { $exists: false } });
+      const filter = { _id, [field]: { $exists: false } };
       const result = await this.blocks.updateOne(filter, { $set: { [field]: now } }, { upsert: true });
       if (result.modifiedCount + result.upsertedCount > 0) return { readAt: now, first: true };
     } catch (error) {
-      // MongoDB: the block is there with the mark, so the upsert's insert met its `_id`.
+      // The block is there with the mark, so the upsert's insert met its `_id`.
       if (!isDuplicateKeyError(error)) throw error;
     }
     const stored = await this.#stored(_id, ref.push_id);

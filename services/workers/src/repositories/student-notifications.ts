@@ -17,7 +17,10 @@ export interface StudentPage {
  */
 export class StudentNotifications {
   readonly #deliveries: Deliveries;
-  /** One mark at a time per student: its mark block and its total are read, then written. */
+  /**
+   * One mark at a time per student in this process (a repeat then stops at the block); copies of
+   * the workers rest on the mark's compare-and-set (ReadMarks.mark).
+   */
   readonly #marking = new KeyLock();
 
   constructor(deliveries: Deliveries) {
@@ -70,8 +73,8 @@ export class StudentNotifications {
 
   /**
    * Marks a student's delivery of a push read (the first mark stays); null when the student has
-   * no delivery of it. A first mark: the delivery, the mark block (on FerretDB read, then
-   * written), the student's total and the push's count, each by `_id`; a repeat stops at the block.
+   * no delivery of it. A first mark: the delivery, the mark block (a compare-and-set), the
+   * student's total and the push's count, each by `_id`; a repeat stops at the block.
    */
   markRead(studentUid: string, pushId: number, now = new Date()): Promise<ReadMark | null> {
     const { docs, reads, progress, limit } = this.#deliveries;

@@ -1,0 +1,70 @@
+import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
+import { type Db, MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SortedLists } from '../src/repositories/sorted-lists.js';
+
+/**
+ * Two copies of the group service changing the same sorted lists: each copy its own client and
+ * its own SortedLists (the in-process lock is not shared). Heads and chunks are written
+ * compare-and-set on their version (docs/ferretdb.md, "Updates"), so no change may be lost.
+ */
+let mongo: MongoHandle;
+let clients: MongoClient[];
+let dbs: [Db, Db];
+
+beforeAll(async () => {
+  mongo = await startMongo();
+  const name = uniqueDbName('group_copies');
+  clients = [new MongoClient(mongo.url), new MongoClient(mongo.url)];
+  await Promise.all(clients.map((c) => c.connect()));
+  dbs = [clients[0]!.db(name), clients[1]!.db(name)];
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all((clients ?? []).map((c) => c.close()));
+  await mongo?.stop();
+});
+
+interface E {
+  id: number;
+  by: number;
+}
+
+const copies = (collection: string) =>
+  dbs.map(
+    (db) => new SortedLists<E, number>(db, collection, { keyOf: (e) => e.id, chunkSize: 8, tailSize: 4 }),
+  );
+
+describe('SortedLists changed by two copies', () => {
+  it('keeps every upsert and every removal, across chunk splits and seals', async () => {
+    const [a, b] = copies('members');
+    const ids = Array.from({ length: 120 }, (_, i) => i);
+    // Interleaved ids (so both copies write the same chunks), a few at a time from each copy.
+    await Promise.all(
+      [0, 1].map(async (by) => {
+        const mine = ids.filter((id) => id % 2 === by);
+        for (let i = 0; i < mine.length; i += 3) {
+          const list = by === 0 ? a! : b!;
+          await Promise.all(mine.slice(i, i + 3).map((id) => list.change('k', { upsert: [{ id, by }] })));
+        }
+      }),
+    );
+    expect(await b!.count('k')).toBe(120);
+    expect((await a!.all('k')).map((e) => e.id)).toEqual(ids);
+
+    // Each copy removes its own third while the other patches the rest.
+    const removed = ids.filter((id) => id % 3 === 0);
+    await Promise.all([
+      ...removed.map((id) => (id % 2 === 0 ? a! : b!).change('k', { remove: [id] })),
+      ...ids
+        .filter((id) => id % 3 === 1)
+        .map((id) =>
+          (id % 2 === 0 ? b! : a!).change('k', { patch: { key: id, change: (e) => ({ ...e, by: 9 }) } }),
+        ),
+    ]);
+    const left = await b!.all('k');
+    expect(left.map((e) => e.id)).toEqual(ids.filter((id) => id % 3 !== 0));
+    expect(left.filter((e) => e.id % 3 === 1).every((e) => e.by === 9)).toBe(true);
+    expect(await a!.count('k')).toBe(80);
+  });
+});
