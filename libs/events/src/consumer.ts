@@ -6,6 +6,7 @@ import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg } from '@nats-io/je
 import { headers, nanos } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { ALWAYS_CONNECTED, connectionState } from './connection-state.js';
+import { ensureConsumer } from './ensure-consumer.js';
 import { connectionOf, type JetStreamHandles } from './jetstream.js';
 import { PermanentFailure } from './permanent-failure.js';
 import { DEFAULT_PULL_EXPIRES_MS, type Puller, startPuller } from './puller.js';
@@ -94,16 +95,10 @@ export async function runConsumer<S extends TSchema>(
     // Redelivery is capped here, not by the server, so the last failure can be dead-lettered.
     max_deliver: -1,
   };
-  // Creates the durable or brings it to this config. A missing stream already fails the look:
-  // no add then, the error says so (isStreamMissing).
+  // Creates the durable or brings it to this config, racing copies included (ensureConsumer). A
+  // missing stream fails at once, and the error says so (isStreamMissing).
   const bind = async (): Promise<Consumer> => {
-    try {
-      await jsm.consumers.info(stream, durable);
-      await jsm.consumers.update(stream, durable, config);
-    } catch (error) {
-      if (isStreamMissing(error)) throw error;
-      await jsm.consumers.add(stream, config);
-    }
+    await ensureConsumer(jsm, stream, config);
     return js.consumers.get(stream, durable);
   };
 

@@ -6,14 +6,17 @@ export {
   type RunningConsumer,
   runConsumer,
 } from './consumer.js';
+export { ensureConsumer } from './ensure-consumer.js';
 export {
   connectionOf,
+  DEFAULT_DUPLICATE_WINDOW_MS,
   ensureDirectoryStream,
   ensureStream,
   type JetStreamHandles,
   openJetStream,
   type StreamOptions,
 } from './jetstream.js';
+export { type ApiRetrySettings, isTransientApiError, retryJetStreamApi } from './jetstream-retry.js';
 export { Outbox } from './outbox.js';
 export {
   dueFilter,
@@ -21,6 +24,8 @@ export {
   failureUpdate,
   freshRelayFields,
   parkedFilter,
+  publishableSince,
+  type RelayFields,
   relayIndexKeys,
   retryParkedUpdate,
 } from './outbox-fields.js';
@@ -36,6 +41,14 @@ export {
   startRelay,
 } from './relay.js';
 export type { PendingEvent, RelayFailure, RelaySource } from './relay-source.js';
+export {
+  attemptsWithin,
+  checkRelaySchedule,
+  lastAttemptAgeMs,
+  REPUBLISH_MARGIN_MS,
+  type RelaySchedule,
+  republishHorizonMs,
+} from './republish-horizon.js';
 export {
   isStreamMissing,
   retryUntilStream,

@@ -5,6 +5,7 @@ import {
   failureUpdate,
   freshRelayFields,
   parkedFilter,
+  publishableSince,
   relayIndexKeys,
   retryParkedUpdate,
 } from './outbox-fields.js';
@@ -26,6 +27,7 @@ interface OutboxDoc {
   last_error?: string;
   parked?: boolean;
   parked_at?: Date;
+  publishable_since?: Date;
 }
 
 /**
@@ -74,7 +76,15 @@ export class Outbox implements RelaySource {
   async findPending(olderThan: Date, limit: number, now: Date = new Date()): Promise<PendingEvent[]> {
     const docs = await this.#docs
       .find(dueFilter('', olderThan, now), {
-        projection: { _id: 1, subject: 1, payload: 1, attempts: 1 },
+        projection: {
+          _id: 1,
+          subject: 1,
+          payload: 1,
+          attempts: 1,
+          created_at: 1,
+          retry_at: 1,
+          publishable_since: 1,
+        },
       })
       .sort(dueOrder(''))
       .limit(limit)
@@ -84,6 +94,7 @@ export class Outbox implements RelaySource {
       subject: d.subject,
       payload: d.payload,
       attempts: d.attempts ?? 0,
+      publishableSince: publishableSince(d),
     }));
   }
 

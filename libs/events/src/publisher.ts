@@ -18,7 +18,8 @@ export class EventPublisher {
 
   constructor(
     private readonly js: JetStreamClient,
-    private readonly timeoutMs = 5_000,
+    /** How long a publish waits for the stream's ack; the relays' republish horizon allows for it. */
+    readonly timeoutMs = 5_000,
   ) {}
 
   /** The connection it publishes on, when known (a client from openJetStream). */

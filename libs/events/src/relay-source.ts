@@ -3,6 +3,13 @@ import type { OutgoingEvent } from './publisher.js';
 /** A pending event as the relay reads it: the event, and how many attempts failed so far. */
 export interface PendingEvent extends OutgoingEvent {
   attempts: number;
+  /**
+   * Since when a publish of it may have happened: its record's insert, or an operator's retry
+   * once parked (publishableSince in outbox-fields.ts). A relay starts no publish past its
+   * horizon from then (republish-horizon.ts) and parks the event instead. A source that leaves
+   * it out is not held to the horizon.
+   */
+  publishableSince?: Date;
 }
 
 /** What the relay records about an attempt that failed. */
@@ -15,6 +22,8 @@ export interface RelayFailure {
   retryAt: Date;
   /** The last attempt allowed: the event waits for an operator (docs/broadcast.md, "Parked events"). */
   parked: boolean;
+  /** The event's publishableSince as the relay used it, kept for its next attempts. */
+  publishableSince?: Date;
 }
 
 /** Something a relay can finish: events written but maybe not yet published. */

@@ -1,13 +1,16 @@
 import { RELAY_PACE_DEFAULTS } from '@im/config';
-import { safeText } from '@im/contracts';
 import type { Logger } from '@im/log';
-import { outboxFailures, outboxParked, outboxParkedNow, outboxPublished } from '@im/metrics';
+import { outboxPublished } from '@im/metrics';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ALWAYS_CONNECTED, connectionState } from './connection-state.js';
+import { DEFAULT_DUPLICATE_WINDOW_MS } from './jetstream.js';
 import { startPeriodic } from './periodic.js';
 import type { EventPublisher } from './publisher.js';
+import { describe, failureRecorder, TooLateToPublish } from './relay-failures.js';
 import { type PassOutcome, RelayPace } from './relay-pace.js';
+import { parkedCounter } from './relay-parked.js';
 import type { PendingEvent, RelaySource } from './relay-source.js';
+import { checkRelaySchedule, republishHorizonMs } from './republish-horizon.js';
 import { isUnavailable } from './unavailable.js';
 
 export interface RelayOptions {
@@ -38,16 +41,24 @@ export interface RelayOptions {
   connection?: NatsConnection;
   /** How often parked events are counted for `im_outbox_parked` and the log. */
   parkedCheckMs?: number;
+  /**
+   * The duplicate window of the streams it publishes into (ensureStream's, by default): no
+   * publish starts past the horizon it leaves (republish-horizon.ts), and a schedule of attempts
+   * that does not fit in it is refused at start.
+   */
+  duplicateWindowMs?: number;
 }
 
 export const DEFAULT_RELAY_MAX_ATTEMPTS = 10;
 /** The sweep, when nothing is known to be pending: a dead copy's events wait this long at most. */
 export const DEFAULT_RELAY_INTERVAL_MS = RELAY_PACE_DEFAULTS.intervalMs;
 export const DEFAULT_RELAY_BUSY_INTERVAL_MS = RELAY_PACE_DEFAULTS.busyIntervalMs;
-/** About 14 minutes from the first failure to the tenth. */
-export const DEFAULT_RELAY_BACKOFF_MS = [1_000, 2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
-/** Longest error text kept on an event and logged. */
-const ERROR_MAX = 300;
+/**
+ * About 6 minutes from the first failure to the tenth: all ten attempts start within 7 min 10 s of
+ * the event's write (7 min 20 s after the default sweep), inside the 8 min 55 s republish horizon
+ * of the 10-minute duplicate window (republish-horizon.ts), which leaves room for a slower sweep.
+ */
+export const DEFAULT_RELAY_BACKOFF_MS = [1_000, 2_000, 5_000, 15_000, 30_000, 60_000, 90_000];
 
 export interface Relay {
   /** One pass over every source; resolves with how many events it published. */
@@ -73,7 +84,9 @@ export interface Relay {
  * attempts until an operator clears `parked`. While NATS is down no pass runs, and a failure
  * that says JetStream as a whole is unavailable (a timeout, no responders while streams are
  * restored) ends the pass without counting: an outage is never an event's fault, and the next
- * interval tries again.
+ * interval tries again. But no publish starts once an event is past its republish horizon
+ * (republish-horizon.ts): it is parked instead, so that two copies of it can never land in the
+ * stream further apart than its duplicate window.
  *
  * It costs nothing at rest: one look every `intervalMs` (a sweep for what a dead copy left), and
  * passes every `busyIntervalMs` only while it knows of work (see RelayPace).
@@ -83,21 +96,39 @@ export function startRelay(settings: RelayOptions): Relay {
   const intervalMs = settings.intervalMs ?? DEFAULT_RELAY_INTERVAL_MS;
   const busyIntervalMs = settings.busyIntervalMs ?? DEFAULT_RELAY_BUSY_INTERVAL_MS;
   const { maxAttempts = DEFAULT_RELAY_MAX_ATTEMPTS, retryBackoffMs = DEFAULT_RELAY_BACKOFF_MS } = settings;
-  const parkedCheckMs = settings.parkedCheckMs ?? 60_000;
   const nc = settings.connection ?? publisher.connection;
   const link = nc ? connectionState(nc) : ALWAYS_CONNECTED;
-  const parkedCounts = new Map<string, number>();
-  let lastParkedCheck = Number.NEGATIVE_INFINITY;
+  const duplicateWindowMs = settings.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
+  const publishTimeoutMs = publisher.timeoutMs;
+  const schedule = { minAgeMs, intervalMs, busyIntervalMs, maxAttempts, retryBackoffMs, publishTimeoutMs };
+  for (const problem of checkRelaySchedule(schedule, duplicateWindowMs)) log.warn(problem);
+  const horizonMs = republishHorizonMs(duplicateWindowMs, publishTimeoutMs);
+  const parked = parkedCounter(sources, log, settings.parkedCheckMs ?? 60_000);
   let paused = false;
   /** Events this relay is publishing now: their failures are its own, recorded on the event. */
   const relaying = new Set<string>();
+  const recordFailure = failureRecorder({
+    log,
+    maxAttempts,
+    retryBackoffMs,
+    onParked: () => parked.recountSoon(), // at the end of this pass
+  });
+
+  /** Throws TooLateToPublish for an event past its horizon: it is parked, not published. */
+  const inTime = (event: PendingEvent) => {
+    if (!event.publishableSince) return;
+    const age = Date.now() - event.publishableSince.getTime();
+    if (age > horizonMs) throw new TooLateToPublish(age, horizonMs);
+  };
 
   /** True when published, false when settled without publishing (refused on re-apply). */
   const relayOne = async (source: RelaySource, event: PendingEvent): Promise<boolean> => {
+    inTime(event);
     if ((await source.prepare?.(event)) === false) {
       await source.markSent(event.id); // refused on re-apply: nothing happened, nothing to announce
       return false;
     }
+    inTime(event); // the re-apply may have taken a while: this is the check the bound rests on
     relaying.add(event.id);
     try {
       await publisher.publish(event);
@@ -107,40 +138,6 @@ export function startRelay(settings: RelayOptions): Relay {
     await source.markSent(event.id);
     outboxPublished.inc({ source: source.name });
     return true;
-  };
-
-  /** Answers when the event is due again; undefined once parked. */
-  const recordFailure = async (source: RelaySource, event: PendingEvent, cause: unknown) => {
-    const attempts = event.attempts + 1;
-    const parked = attempts >= maxAttempts;
-    const delay = retryBackoffMs[Math.min(attempts - 1, retryBackoffMs.length - 1)] ?? 1_000;
-    const error = describe(cause);
-    const retryAt = Date.now() + delay;
-    await source.recordFailure(event.id, { attempts, error, retryAt: new Date(retryAt), parked });
-    outboxFailures.inc({ source: source.name });
-    const fields = { source: source.name, event_id: event.id, subject: event.subject, attempts, err: error };
-    if (parked) {
-      outboxParked.inc({ source: source.name });
-      lastParkedCheck = Number.NEGATIVE_INFINITY; // recount at the end of this pass
-      log.error(fields, 'outbox event parked after its last attempt; docs/broadcast.md says how to retry it');
-    } else {
-      log.warn({ ...fields, retry_in_ms: delay }, 'outbox event failed; will retry');
-    }
-    return parked ? undefined : retryAt;
-  };
-
-  const countParked = async () => {
-    if (Date.now() - lastParkedCheck < parkedCheckMs) return;
-    lastParkedCheck = Date.now();
-    for (const source of sources) {
-      const count = await source.countParked();
-      const before = parkedCounts.get(source.name) ?? 0;
-      parkedCounts.set(source.name, count);
-      outboxParkedNow.set({ source: source.name }, count);
-      if (count > 0 && count !== before) {
-        log.warn({ source: source.name, parked: count }, 'outbox has parked events');
-      }
-    }
   };
 
   const pass = async (minAge: number): Promise<PassOutcome> => {
@@ -169,7 +166,7 @@ export function startRelay(settings: RelayOptions): Relay {
     if (paused) log.info('relay resumed');
     paused = false;
     outcome.paused = false;
-    await countParked();
+    await parked.count();
     if (outcome.published > 0) log.info({ published: outcome.published }, 'relay published pending events');
     return outcome;
   };
@@ -194,13 +191,4 @@ export function startRelay(settings: RelayOptions): Relay {
       await periodic.stop();
     },
   };
-}
-
-/** The error as an event keeps it: its name and message, control characters escaped, cut short. */
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const text = cause.name && cause.name !== 'Error' ? `${cause.name}: ${cause.message}` : cause.message;
-    return safeText(text || cause.name, ERROR_MAX);
-  }
-  return safeText(String(cause), ERROR_MAX);
 }

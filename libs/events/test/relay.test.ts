@@ -86,6 +86,7 @@ describe('the relay, one event at a time', () => {
       publisher: new EventPublisher(jet.js),
       log,
       intervalMs: 600_000,
+      maxAttempts: 5,
       retryBackoffMs: [60_000],
     });
 

@@ -1,4 +1,10 @@
-import type { OutgoingEvent, PendingEvent, RelayFailure, RelaySource } from '@im/events';
+import {
+  type OutgoingEvent,
+  type PendingEvent,
+  publishableSince,
+  type RelayFailure,
+  type RelaySource,
+} from '@im/events';
 import type { PushHistory, RecordedPush } from '../repositories/push-history.js';
 import { classMessageEvent } from './class-message.js';
 
@@ -20,6 +26,8 @@ export class PushOutbox implements RelaySource {
     return (await this.pushes.findPending(olderThan, limit, now)).map((record) => ({
       ...outgoingEvent(record),
       attempts: record.event.attempts ?? 0,
+      // Held to the relay's republish horizon, so no publish can outlive the duplicate window.
+      publishableSince: publishableSince(record.event),
     }));
   }
 

@@ -23,6 +23,8 @@ export interface PushEvent {
   /** Given up on after the last attempt: waits for an operator (docs/broadcast.md). */
   parked?: boolean;
   parked_at?: Date;
+  /** Where the relay's republish horizon starts (publishableSince in @im/events). */
+  publishable_since?: Date;
 }
 
 export interface PushRecord {
