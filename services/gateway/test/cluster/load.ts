@@ -57,9 +57,9 @@ export class ClusterLoad {
   start({ concurrency, pauseMs, pushEveryMs }: LoadOptions): void {
     this.#pushEveryMs = pushEveryMs;
     this.#running = Promise.all(
-      Array.from({ length: concurrency }, async (_, loop) => {
+      Array.from({ length: concurrency }, async () => {
         while (!this.#stopped) {
-          await this.#one(loop);
+          await this.#one();
           await sleep(pauseMs);
         }
       }),
@@ -72,9 +72,10 @@ export class ClusterLoad {
   }
 
   /** The kinds in turn, so each fault meets every kind of request. */
-  async #one(loop: number): Promise<void> {
+  async #one(): Promise<void> {
     const kinds: OperationKind[] = ['push', 'group_create', 'members_add', 'signature'];
-    const kind = kinds[(this.#serial++ + loop) % kinds.length] as OperationKind;
+    // One rotation shared by every loop, so each kind gets its quarter whatever the interleaving.
+    const kind = kinds[this.#serial++ % kinds.length] as OperationKind;
     if (kind === 'push') {
       const fresh =
         Date.now() - this.#lastPushAt >= this.#pushEveryMs ? this.freshClasses.shift() : undefined;
