@@ -9,11 +9,16 @@ import {
 import { type Static, Type } from '@sinclair/typebox';
 import { type AuthSettings, readAuthKeys } from './auth/keys.js';
 
-/** Requests per caller (or per address, without a token) per window; signatures have their own, tighter. */
+/**
+ * Requests per caller (or per address, without a token) per window; signatures have their own,
+ * tighter. Counted across the gateway copies (rate-limit/shared-counts.ts): each copy writes its
+ * counts to JetStream KV every RATE_LIMIT_FLUSH_MS, which bounds how far copies can overshoot.
+ */
 const RateLimitConfig = {
   RATE_LIMIT_MAX: Type.Integer({ default: 1_200, minimum: 1 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),
   SIGNATURE_RATE_LIMIT_MAX: Type.Integer({ default: 300, minimum: 1 }),
+  RATE_LIMIT_FLUSH_MS: Type.Integer({ default: 250, minimum: 50, maximum: 10_000 }),
 };
 const RateLimitSchema = Type.Object(RateLimitConfig);
 
@@ -30,7 +35,7 @@ const StreamSchema = Type.Object(StreamConfig);
 
 export const Schema = Type.Object({
   ...CommonConfig,
-  /** Replicas of the stream tickets' KV bucket, the one thing in JetStream the gateway owns. */
+  /** Replicas of the gateway's KV buckets: stream tickets, rate-limit counts. */
   ...JetStreamConfig,
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65_535 }),
@@ -76,6 +81,10 @@ export interface RateLimitSettings {
   max: number;
   windowMs: number;
   signatureMax: number;
+  /** How often each copy writes its counts to the shared bucket; default 250 ms. */
+  flushMs?: number;
+  /** Replicas of that bucket (JETSTREAM_REPLICAS); default 1. */
+  replicas?: number;
 }
 
 export interface StreamSettings {
@@ -95,16 +104,21 @@ function readStreams(c: Static<typeof StreamSchema>, replicas: number): StreamSe
   };
 }
 
-function readRateLimit(c: Static<typeof RateLimitSchema>): RateLimitSettings {
+function readRateLimit(c: Static<typeof RateLimitSchema>, replicas: number): Required<RateLimitSettings> {
   return {
     max: c.RATE_LIMIT_MAX,
     windowMs: c.RATE_LIMIT_WINDOW_MS,
     signatureMax: c.SIGNATURE_RATE_LIMIT_MAX,
+    flushMs: c.RATE_LIMIT_FLUSH_MS,
+    replicas,
   };
 }
 
 /** The limits a gateway built without them gets: the schema's defaults (one declaration). */
-export const DEFAULT_RATE_LIMIT: RateLimitSettings = readRateLimit(loadConfig(RateLimitSchema, {}));
+export const DEFAULT_RATE_LIMIT: Required<RateLimitSettings> = readRateLimit(
+  loadConfig(RateLimitSchema, {}),
+  1,
+);
 export const DEFAULT_STREAMS: StreamSettings = readStreams(loadConfig(StreamSchema, {}), 1);
 
 export function readConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -123,7 +137,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       ...(c.AUTH_JWT_ISSUER ? { issuer: c.AUTH_JWT_ISSUER } : {}),
       ...(c.AUTH_JWT_AUDIENCE ? { audience: c.AUTH_JWT_AUDIENCE } : {}),
     },
-    rateLimit: readRateLimit(c),
+    rateLimit: readRateLimit(c, c.JETSTREAM_REPLICAS),
     corsOrigins: parseOrigins(c.CORS_ORIGINS),
     trustProxy: c.TRUST_PROXY,
     streams: readStreams(c, c.JETSTREAM_REPLICAS),

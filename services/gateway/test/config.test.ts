@@ -113,7 +113,13 @@ describe('gateway readConfig: token keys', () => {
 describe('gateway readConfig: abuse limits', () => {
   it('has generous rate limits by default, tighter on signatures, and no CORS origin', () => {
     const config = readConfig({ AUTH_JWT_SECRET: SECRET });
-    expect(config.rateLimit).toEqual({ max: 1_200, windowMs: 60_000, signatureMax: 300 });
+    expect(config.rateLimit).toEqual({
+      max: 1_200,
+      windowMs: 60_000,
+      signatureMax: 300,
+      flushMs: 250,
+      replicas: 1,
+    });
     expect(config.corsOrigins).toEqual([]);
     expect(config.trustProxy).toBe(0);
   });

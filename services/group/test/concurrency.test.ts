@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupMembers } from '../src/repositories/group-members.js';
 import { type GroupHarness, startGroupHarness } from './harness.js';
 
-/** Concurrency on FerretDB, whose updates are not atomic: the guarantees rest on unique indexes. */
+/**
+ * Concurrent changes through one copy of the service: ids and claims rest on unique indexes, list
+ * and group writes on compare-and-sets (docs/ferretdb.md, "Updates"), deletes on the insert-once
+ * tombstone that every writer checks after its own write.
+ */
 let h: GroupHarness;
 
 beforeAll(async () => {

@@ -87,10 +87,11 @@ const keyOf = (classId: number) => String(classId);
 
 /**
  * The durable consumer that keeps the projection: `directory.class.>` on the DIRECTORY stream,
- * one event at a time (the default concurrency: applyIfNewer relies on it). Events come from a
- * system we do not control: one that retrying cannot fix (a date that is no date, a document the
- * store refuses) is dead-lettered at once rather than retried; rosters are not refused here but
- * at the push (413), so the class itself stays known.
+ * one event at a time per copy (the default concurrency). Copies may apply events of one class at
+ * once: applyIfNewer is one compare-and-set, so the newest wins. Events come from a system we do
+ * not control: one that retrying cannot fix (a date that is no date, a document the store refuses)
+ * is dead-lettered at once rather than retried; rosters are not refused here but at the push
+ * (413), so the class itself stays known.
  */
 export function consumeDirectoryClasses(
   handles: JetStreamHandles,
