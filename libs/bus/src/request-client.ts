@@ -7,6 +7,7 @@ import {
   type Status,
   type Subscription,
 } from '@nats-io/transport-node';
+import { ReconnectHold } from './reconnect-hold.js';
 import {
   busUnavailable,
   decodeServiceError,
@@ -27,7 +28,18 @@ export interface RequestClientOptions {
   caller?: string;
   /** Who is not connected, in the 503 a request gets while NATS is away; default `the gateway`. */
   client?: string;
+  /**
+   * How long a request made while NATS is away is held for the connection to come back before it
+   * is refused with a 503 (reconnect-hold.ts); default 1,500 ms (at most half the timeout), 0 to
+   * refuse at once.
+   */
+  reconnectGraceMs?: number;
 }
+
+/** A node's loss costs a reconnect of about 500 ms (connect.ts); 1.5 s rides out a slow one. */
+const DEFAULT_RECONNECT_GRACE_MS = 1_500;
+/** Requests held at once while NATS is away; more are refused at once (memory stays bounded). */
+const MAX_HELD = 4_096;
 
 /**
  * A payload this close to `max_payload` has its header bytes counted exactly; below it the check
@@ -78,9 +90,15 @@ export class RequestClient {
   #next = 0;
   #outgoing: Outgoing[] = [];
   #flushScheduled = false;
+  readonly #hold: ReconnectHold;
 
-  constructor(nc: NatsConnection, { timeoutMs, caller, client = 'the gateway' }: RequestClientOptions) {
+  constructor(
+    nc: NatsConnection,
+    { timeoutMs, caller, client = 'the gateway', reconnectGraceMs }: RequestClientOptions,
+  ) {
     this.#nc = nc;
+    const grace = reconnectGraceMs ?? Math.min(DEFAULT_RECONNECT_GRACE_MS, Math.floor(timeoutMs / 2));
+    this.#hold = new ReconnectHold(grace, MAX_HELD);
     this.#timeoutMs = timeoutMs;
     this.#caller = caller;
     this.#client = client;
@@ -123,9 +141,13 @@ export class RequestClient {
       return;
     }
     // nats.js would buffer the request until it reconnects, and the caller would wait out the
-    // whole timeout: say at once that the bus is away (requests already sent keep waiting).
+    // whole timeout: hold it for the grace of a fail-over, then say that the bus is away
+    // (requests already sent keep waiting). A held request is sent as it would have been then.
     if (!this.#connected) {
-      done(busUnavailable(this.#client));
+      const refuse = () => done(busUnavailable(this.#client));
+      const resume = () =>
+        this.#connected ? this.send(subject, payload, requestId, caller, done) : refuse();
+      if (!this.#hold.hold(resume, refuse)) refuse();
       return;
     }
     if (payload.length + HEADER_ALLOWANCE > this.#maxPayload) {
@@ -170,7 +192,7 @@ export class RequestClient {
     }
   };
 
-  /** False from a disconnect until NATS is reached again: requests are then answered 503 at once. */
+  /** False from a disconnect until NATS is reached again: requests are then held, then answered 503. */
   get connected(): boolean {
     return this.#connected;
   }
@@ -188,6 +210,7 @@ export class RequestClient {
         else if (status.type === 'reconnect') {
           this.#connected = true;
           this.#maxPayload = this.#nc.info?.max_payload ?? this.#maxPayload;
+          this.#hold.release();
         }
       }
     } catch {
@@ -201,6 +224,7 @@ export class RequestClient {
     (this.#status as { stop?: () => void }).stop?.();
     clearInterval(this.#sweeper);
     this.#sub.unsubscribe();
+    this.#hold.refuseAll();
     for (const [token, pending] of this.#pending) {
       this.#pending.delete(token);
       pending.done(unavailable(pending.subject, 'the gateway is shutting down'));
@@ -231,6 +255,7 @@ export class RequestClient {
 
   #sweep(): void {
     const now = Date.now();
+    this.#hold.expire(now);
     for (const [token, pending] of this.#pending) {
       if (pending.deadline > now) break;
       this.#pending.delete(token);

@@ -96,8 +96,8 @@ describe('RequestClient limits', () => {
     client.close();
   });
 
-  it('answers 503 at once while NATS is away, lets sent requests wait, and serves again after', async () => {
-    const client = new RequestClient(nc, { timeoutMs: 3_000, caller: SERVICE });
+  it('with no reconnect grace: answers 503 at once while NATS is away, lets sent requests wait, and serves again after', async () => {
+    const client = new RequestClient(nc, { timeoutMs: 3_000, caller: SERVICE, reconnectGraceMs: 0 });
     const sent = client.request('im.group.slow', json({ ms: 5_000 }));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await nats.pause();
@@ -123,6 +123,20 @@ describe('RequestClient limits', () => {
       Date.now() + 10_000,
     );
     expect(ok).toBe(true);
+    client.close();
+  });
+
+  it('holds a request made while NATS is away for the grace only: then a 503, not the 504 of the timeout', async () => {
+    const client = new RequestClient(nc, { timeoutMs: 30_000, caller: SERVICE, reconnectGraceMs: 300 });
+    await nats.pause();
+    try {
+      expect(await pollUntil(async () => !client.connected, Date.now() + 5_000)).toBe(true);
+      const error = await failure(client.request('im.group.echo', json({ s: 'abc' })));
+      expect(error.code).toBe(ErrorCode.ServiceUnavailable);
+      expect(error.message).toBe('NATS is unavailable: the gateway is not connected to the message bus');
+    } finally {
+      await nats.start();
+    }
     client.close();
   });
 });

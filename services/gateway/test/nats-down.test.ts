@@ -5,9 +5,9 @@ import { buildServer } from '../src/server.js';
 import { type Gateway, orgAdmin, service, silentLog, type TestAuth, testAuth } from './helpers.js';
 
 /**
- * With NATS gone, the gateway answers 503 naming NATS at once, instead of waiting out
- * REQUEST_TIMEOUT_MS (30 s here) for a 504. A behavioural bound: the answer must come long
- * before the timeout, not fast for its own sake.
+ * With NATS gone, the gateway answers 503 naming NATS once the reconnect grace (1.5 s) is over,
+ * instead of waiting out REQUEST_TIMEOUT_MS (30 s here) for a 504. A behavioural bound: the
+ * answer must come long before the timeout, not fast for its own sake.
  */
 const REQUEST_TIMEOUT_MS = 30_000;
 let nats: NatsHandle;
