@@ -45,9 +45,16 @@ interface GroupEvent {
   member_client_ids: string[];
 }
 
+/** The event each group change makes (its first member named is the one the audit looks for). */
+const EVENT_OF: Partial<Record<Outcome['kind'], string>> = {
+  group_create: 'created',
+  members_add: 'members_added',
+  members_remove: 'members_removed',
+};
+
 /**
- * Group changes against IM_GROUP_EVENTS: a 2xx create or members add has exactly one event; a
- * change that failed (5xx, no answer) may have been made, but never twice.
+ * Group changes against IM_GROUP_EVENTS: a 2xx create, members add or removal has exactly one
+ * event naming its member; a change that failed (5xx, no answer) may have been made, never twice.
  */
 export async function auditGroupEvents(nc: NatsConnection, outcomes: readonly Outcome[]): Promise<string[]> {
   const events = (await readStreamMessages(nc, Streams.groupEvents.name)).map((m) => m.data as GroupEvent);
@@ -55,8 +62,8 @@ export async function auditGroupEvents(nc: NatsConnection, outcomes: readonly Ou
   const count = (type: string, member: string) =>
     events.filter((e) => e.type === type && e.member_client_ids.includes(member)).length;
   for (const outcome of outcomes) {
-    if (outcome.kind !== 'group_create' && outcome.kind !== 'members_add') continue;
-    const type = outcome.kind === 'group_create' ? 'created' : 'members_added';
+    const type = EVENT_OF[outcome.kind];
+    if (!type) continue;
     const member = outcome.members?.[0] as string;
     const n = count(type, member);
     const ok = outcome.status >= 200 && outcome.status < 300;

@@ -145,7 +145,7 @@ describe.each(binaries)(
         load.outcomes.filter((o) => o.status === 500),
         'no 500: only 503/504 (or no answer) while a dependency is away',
       ).toEqual([]);
-      for (const kind of ['push', 'group_create', 'members_add', 'signature'] as const) {
+      for (const kind of ['push', 'group_create', 'members_add', 'members_remove', 'signature'] as const) {
         const ok = load.outcomes.filter((o) => o.kind === kind && o.status >= 200 && o.status < 300);
         expect(ok.length, `${kind}: some succeeded`).toBeGreaterThan(0);
       }

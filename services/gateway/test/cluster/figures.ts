@@ -46,6 +46,12 @@ export function faultFigures(outcomes: readonly Outcome[], window: FaultWindow):
 /** The table the test prints, one row per fault, then the whole run. */
 export function figuresTable(outcomes: readonly Outcome[], windows: readonly FaultWindow[]): string {
   const rows = windows.map((w) => faultFigures(outcomes, w));
+  // Requests that started between two phases or after the last one (the load winding down).
+  const inSome = (o: Outcome) => windows.some((w) => o.startedAt >= w.at && o.startedAt < w.endAt);
+  const rest = outcomes.filter((o) => !inSome(o));
+  rows.push(
+    faultFigures(rest, { name: 'between and after the faults', at: 0, healedAt: 0, endAt: Infinity }),
+  );
   const total = outcomes.length;
   const bad = outcomes.filter(failed).length;
   const lines = [

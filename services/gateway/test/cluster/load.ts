@@ -2,7 +2,7 @@ import { bearer, sleep } from '@im/testkit';
 import type { ClusterSystem } from './cluster-system.js';
 
 /** What the load asks for: the writes whose effects the audit checks, and signatures. */
-export type OperationKind = 'push' | 'group_create' | 'members_add' | 'signature';
+export type OperationKind = 'push' | 'group_create' | 'members_add' | 'members_remove' | 'signature';
 
 /** One request and what came of it: an HTTP status, or the client error that stood for one. */
 export interface Outcome {
@@ -48,6 +48,7 @@ export class ClusterLoad {
   #pushEveryMs = 0;
   #lastPushAt = 0;
   readonly #createdGroups: number[] = [];
+  readonly #removable: { groupId: number; member: string }[] = [];
 
   constructor(
     private readonly system: ClusterSystem,
@@ -73,8 +74,8 @@ export class ClusterLoad {
 
   /** The kinds in turn, so each fault meets every kind of request. */
   async #one(): Promise<void> {
-    const kinds: OperationKind[] = ['push', 'group_create', 'members_add', 'signature'];
-    // One rotation shared by every loop, so each kind gets its quarter whatever the interleaving.
+    const kinds: OperationKind[] = ['push', 'group_create', 'members_add', 'members_remove', 'signature'];
+    // One rotation shared by every loop, so each kind gets its share whatever the interleaving.
     const kind = kinds[this.#serial++ % kinds.length] as OperationKind;
     if (kind === 'push') {
       const fresh =
@@ -100,6 +101,15 @@ export class ClusterLoad {
         body: { member_client_ids: `ma-${n}-a:ma-${n}-b` },
       });
     }
+    const removable = kind === 'members_remove' ? this.#removable.shift() : undefined;
+    if (removable) {
+      return this.#request(kind, `/im/group/${removable.groupId}/member`, {
+        method: 'DELETE',
+        groupId: removable.groupId,
+        members: [removable.member],
+        body: { member_client_ids: removable.member },
+      });
+    }
     return this.#request('signature', `/signature/login/${APP_ID}/load-user`);
   }
 
@@ -107,6 +117,7 @@ export class ClusterLoad {
     kind: OperationKind,
     path: string,
     extra: {
+      method?: 'DELETE';
       classId?: number;
       groupId?: number;
       members?: string[];
@@ -126,7 +137,7 @@ export class ClusterLoad {
         : this.system.token({ sub: 'load-admin', orgs: [ORG], role: 'org_admin' });
     try {
       const res = await fetch(`${this.system.gatewayUrls[gateway]}${path}`, {
-        method: kind === 'signature' ? 'GET' : 'POST',
+        method: extra.method ?? (kind === 'signature' ? 'GET' : 'POST'),
         headers: {
           ...bearer(caller),
           ...(kind === 'signature' ? {} : { 'content-type': 'application/json' }),
@@ -139,6 +150,10 @@ export class ClusterLoad {
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
       if (res.status >= 500) outcome.detail = String(body.msg ?? '').slice(0, 160);
       if (res.ok && kind === 'push') outcome.pushId = Number(body.push_history_record_id);
+      // The second member added is removed later, once: each removal names a member of its own.
+      if (res.ok && kind === 'members_add' && extra.groupId !== undefined && extra.members?.[1]) {
+        this.#removable.push({ groupId: extra.groupId, member: extra.members[1] });
+      }
       if (res.ok && kind === 'group_create') {
         outcome.groupId = Number(body.group_id);
         this.#createdGroups.push(outcome.groupId);
