@@ -1,5 +1,5 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, type Document, MongoClient, ObjectId } from 'mongodb';
+import { type MongoCopies, startMongoCopies } from '@im/testkit';
+import { type Db, type Document, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFerretdb, updatesAreAtomic } from '../src/index.js';
 
@@ -10,27 +10,17 @@ import { isFerretdb, updatesAreAtomic } from '../src/index.js';
  * an `_id` look-up ("Lookups"). Two clients, each with its own connection pool, stand for the two
  * copies; every race is started on both at once.
  */
-let mongo: MongoHandle;
-let clients: [MongoClient, MongoClient];
+let server: MongoCopies;
 let dbs: [Db, Db];
 let ferret: boolean;
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  const name = uniqueDbName('atomic');
-  clients = [
-    new MongoClient(mongo.url, { maxPoolSize: 16 }),
-    new MongoClient(mongo.url, { maxPoolSize: 16 }),
-  ];
-  await Promise.all(clients.map((c) => c.connect()));
-  dbs = [clients[0].db(name), clients[1].db(name)];
+  server = await startMongoCopies('atomic', { maxPoolSize: 16 });
+  dbs = server.dbs;
   ferret = await isFerretdb(dbs[0]);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all((clients ?? []).map((c) => c?.close()));
-  await mongo?.stop();
-});
+afterAll(() => server?.stop());
 
 /** `n` calls of `task`, alternating between the two clients, all started before any is awaited. */
 function race<T>(n: number, task: (db: Db, i: number) => Promise<T>): Promise<T[]> {

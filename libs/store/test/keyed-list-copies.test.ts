@@ -1,5 +1,5 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoCopies, startMongoCopies } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyedList, type KeyedListOptions } from '../src/index.js';
 
@@ -9,22 +9,15 @@ import { KeyedList, type KeyedListOptions } from '../src/index.js';
  * is one atomic statement or a compare-and-set on the head (docs/ferretdb.md, "Updates"), so
  * neither copy may lose the other's entries, list one twice, or hand out one seq twice.
  */
-let mongo: MongoHandle;
-let clients: MongoClient[];
+let server: MongoCopies;
 let dbs: [Db, Db];
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  const name = uniqueDbName('keyed-copies');
-  clients = [new MongoClient(mongo.url), new MongoClient(mongo.url)];
-  await Promise.all(clients.map((c) => c.connect()));
-  dbs = [clients[0]!.db(name), clients[1]!.db(name)];
+  server = await startMongoCopies('keyed-copies');
+  dbs = server.dbs;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all((clients ?? []).map((c) => c.close()));
-  await mongo?.stop();
-});
+afterAll(() => server?.stop());
 
 interface Entry {
   id: number;

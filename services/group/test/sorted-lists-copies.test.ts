@@ -1,5 +1,5 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoCopies, startMongoCopies } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SortedLists } from '../src/repositories/sorted-lists.js';
 
@@ -8,22 +8,15 @@ import { SortedLists } from '../src/repositories/sorted-lists.js';
  * its own SortedLists (the in-process lock is not shared). Heads and chunks are written
  * compare-and-set on their version (docs/ferretdb.md, "Updates"), so no change may be lost.
  */
-let mongo: MongoHandle;
-let clients: MongoClient[];
+let server: MongoCopies;
 let dbs: [Db, Db];
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  const name = uniqueDbName('group_copies');
-  clients = [new MongoClient(mongo.url), new MongoClient(mongo.url)];
-  await Promise.all(clients.map((c) => c.connect()));
-  dbs = [clients[0]!.db(name), clients[1]!.db(name)];
+  server = await startMongoCopies('group_copies');
+  dbs = server.dbs;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all((clients ?? []).map((c) => c.close()));
-  await mongo?.stop();
-});
+afterAll(() => server?.stop());
 
 interface E {
   id: number;

@@ -1,5 +1,5 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoCopies, startMongoCopies } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushProgress } from '../src/repositories/push-progress.js';
 import { ReadMarks } from '../src/repositories/read-marks.js';
@@ -9,23 +9,16 @@ import { ReadMarks } from '../src/repositories/read-marks.js';
  * no in-process lock is shared. A push's counts and a student's read marks must come out as one
  * copy would have written them (docs/ferretdb.md, "Updates").
  */
-let mongo: MongoHandle;
-let clients: MongoClient[];
+let server: MongoCopies;
 let dbs: [Db, Db];
 const read = { maxTimeMS: 5_000 };
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  const name = uniqueDbName('workers_copies');
-  clients = [new MongoClient(mongo.url), new MongoClient(mongo.url)];
-  await Promise.all(clients.map((c) => c.connect()));
-  dbs = [clients[0]!.db(name), clients[1]!.db(name)];
+  server = await startMongoCopies('workers_copies');
+  dbs = server.dbs;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all((clients ?? []).map((c) => c.close()));
-  await mongo?.stop();
-});
+afterAll(() => server?.stop());
 
 describe('two copies of the workers', () => {
   it("count a push's reads and its delivered students exactly", async () => {
