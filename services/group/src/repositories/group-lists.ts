@@ -60,10 +60,12 @@ export class GroupLists {
     const limit = queryLimit(db);
     this.orgs = new SortedLists<OrgGroupEntry, number>(db, 'group_org_lists', {
       keyOf: (e) => e.id,
+      chunkSize: LIST_CHUNK,
       ...limit,
     });
     this.users = new SortedLists<UserGroupEntry, number>(db, 'group_user_lists', {
       keyOf: (e) => e.id,
+      chunkSize: LIST_CHUNK,
       ...limit,
     });
   }

@@ -13,8 +13,8 @@ import type { Collection, Db } from 'mongodb';
  *
  * Entries arrive mostly at the end (ids are allocated increasing), so most changes rewrite the
  * head only; a full tail (`tailSize`) folds its older half into the last chunk, or seals it as a
- * new one when that chunk is full. A change inside a sealed chunk
- * rewrites that chunk and then the head (the counts). A chunk over twice the size splits; an empty
+ * new one when that chunk is full. A change inside a sealed chunk writes that chunk anew (under a
+ * fresh number: chunks are copy-on-write) and then the head (the directory and counts). A chunk over twice the size splits; an empty
  * one is dropped (removals leave chunks smaller: a page then spans a few more of them). The head's
  * directory grows by one small entry per `chunkSize` entries (about 40 bytes per 200).
  *
@@ -22,8 +22,8 @@ import type { Collection, Db } from 'mongodb';
  * serialized in this process (fewer lost compare-and-sets), and heads and chunks are written
  * compare-and-set on their version `v` (a string-`_id` filter plus `v`), so copies of the service
  * cannot lose each other's changes on a server whose updates are atomic (MongoDB, our FerretDB
- * build: docs/ferretdb.md, "Updates"). A crash between a chunk's write and its head's leaves the
- * head's count of that chunk off until the next change of that chunk recounts it.
+ * build: docs/ferretdb.md, "Updates"). A crash between a chunk's insert and its head's write
+ * leaves an unnamed chunk behind, never a wrong count.
  */
 export interface ChunkRef<K> {
   c: number;
@@ -313,19 +313,15 @@ export class SortedLists<T, K extends string | number> {
         drops.push(doc._id);
         continue;
       }
-      // Over twice the size: the first part stays in this chunk, the rest go to new ones.
+      // Over twice the size: split. Every part is a fresh chunk (copy on write, see below) and
+      // the chunk it replaces goes once the head names the new ones.
       const parts = items.length > 2 * size ? split(items, size) : [items];
       parts.forEach((part, i) => {
-        const c = i === 0 ? ref.c : next++;
-        const at = { c, min: i === 0 && s > 0 ? ref.min : this.#keyOf(part[0] as T), n: part.length };
-        writes.push({
-          id: chunkId(key, c),
-          v: i === 0 ? doc.v : 0,
-          items: part,
-          ...(i > 0 ? { fresh: at } : {}),
-        });
+        const at = { c: next++, min: i === 0 && s > 0 ? ref.min : this.#keyOf(part[0] as T), n: part.length };
+        writes.push({ id: chunkId(key, at.c), items: part, fresh: at });
         chunks.push(at);
       });
+      drops.push(doc._id);
     }
     // The first chunk covers every key below the second's `min`: keep its lower bound open.
     let tail = bySegment.has(-1) ? apply(head.items, bySegment.get(-1)!) : head.items;
@@ -336,17 +332,25 @@ export class SortedLists<T, K extends string | number> {
       let sealing = tail.slice(0, tail.length - keep);
       // Folded into the last chunk while it has room: chunks fill up to `size`, the head stays small.
       const last = chunks[chunks.length - 1];
-      if (last && last.n + sealing.length <= size && !writes.some((w) => w.id === chunkId(key, last.c))) {
-        const doc = await this.docs.findOne({ _id: chunkId(key, last.c) }, this.#read);
-        if (!doc) return undefined;
-        const items = [...doc.items, ...sealing];
-        writes.push({ id: doc._id, v: doc.v, items });
-        chunks[chunks.length - 1] = { ...last, n: items.length };
+      const lastWritten = last ? writes.find((w) => w.fresh === last) : undefined;
+      if (last && last.n + sealing.length <= size) {
+        if (lastWritten) {
+          lastWritten.items = [...lastWritten.items, ...sealing];
+        } else {
+          const doc = await this.docs.findOne({ _id: chunkId(key, last.c) }, this.#read);
+          if (!doc) return undefined;
+          const at = { c: next++, min: last.min, n: 0 };
+          writes.push({ id: chunkId(key, at.c), items: [...doc.items, ...sealing], fresh: at });
+          chunks[chunks.length - 1] = at;
+          drops.push(doc._id);
+        }
+        const folded = writes.find((w) => w.fresh === chunks[chunks.length - 1]) as ChunkWrite<T, K>;
+        folded.fresh.n = folded.items.length;
         sealing = [];
       }
       for (const part of sealing.length > 0 ? split(sealing, size) : []) {
         const at = { c: next++, min: this.#keyOf(part[0] as T), n: part.length };
-        writes.push({ id: chunkId(key, at.c), v: 0, items: part, fresh: at });
+        writes.push({ id: chunkId(key, at.c), items: part, fresh: at });
         chunks.push(at);
       }
       tail = tail.slice(tail.length - keep);
@@ -363,20 +367,19 @@ export class SortedLists<T, K extends string | number> {
       items: tail,
     };
 
-    // Fresh chunks are inserted, each under a number no chunk has, so that no writer overwrites a
-    // chunk another one's head names (or is about to); a lost attempt deletes the ones it inserted.
+    // Copy on write: a chunk is never changed in place. Each changed chunk is inserted anew under
+    // a number no chunk has, and only the head's compare-and-set makes it part of the list; the
+    // chunk it replaces is deleted after. So a writer whose head write loses (another copy changed
+    // the list meanwhile) leaves nothing behind but its own fresh chunks, which it deletes: no
+    // entry it moved can stay both in a chunk and in the head's tail.
     const inserted: string[] = [];
     const lost = async () => {
       for (const id of inserted) await this.docs.deleteOne({ _id: id });
       return undefined;
     };
     for (const w of writes) {
-      if (w.fresh) {
-        next = await this.#insertFresh(key, w, w.fresh, next);
-        inserted.push(w.id);
-      } else if (!(await this.#writeChunk(w))) {
-        return lost();
-      }
+      next = await this.#insertFresh(key, w, w.fresh, next);
+      inserted.push(w.id);
     }
     nextHead.next = next;
     if (!(await this.#writeHead(nextHead, head.v, stored === null))) return lost();
@@ -402,13 +405,6 @@ export class SortedLists<T, K extends string | number> {
     }
   }
 
-  /** Writes a chunk the head names: a compare-and-set on its `v`. */
-  async #writeChunk(w: ChunkWrite<T, K>): Promise<boolean> {
-    const doc: SortedChunk<T> = { _id: w.id, v: w.v + 1, items: w.items };
-    const result = await this.docs.replaceOne({ _id: w.id, v: w.v }, doc);
-    return result.matchedCount > 0;
-  }
-
   async #writeHead(head: SortedHead<T, K>, v: number, create: boolean): Promise<boolean> {
     try {
       const result = create
@@ -422,12 +418,11 @@ export class SortedLists<T, K extends string | number> {
   }
 }
 
-/** A chunk to write: one the head names (compare-and-set on `v`), or a fresh one and its directory entry. */
+/** A chunk to insert under a fresh number, and its entry in the new head's directory. */
 interface ChunkWrite<T, K> {
   id: string;
-  v: number;
   items: T[];
-  fresh?: ChunkRef<K>;
+  fresh: ChunkRef<K>;
 }
 
 /** The segment a key belongs to: a chunk's index, or -1 for the tail. */
