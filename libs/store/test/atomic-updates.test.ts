@@ -156,10 +156,15 @@ describe('a filter of _id and more', () => {
       }
     }
     if (ferret) {
-      // An `_id` that is not a string or ObjectId, or not one value, is not narrowed.
+      // `$in` of strings is narrowed too; an `_id` that is not a string or ObjectId (or an `$in`
+      // holding one) is not.
+      const inStrings = await explain({ find: 'lookups', filter: { _id: { $in: ['x7', 'x8'] }, other: 1 } });
+      expect(inStrings.filterPushdown).toBe(true);
+      expect(JSON.stringify(inStrings)).toMatch(/SEARCH .* USING INDEX/);
       for (const filter of [
         { _id: 7, other: 1 },
-        { _id: { $in: ['x7'] }, other: 1 },
+        { _id: { $in: ['x7', 7] }, other: 1 },
+        { _id: { $gt: 'x7' } },
       ]) {
         expect((await explain({ find: 'lookups', filter })).filterPushdown).toBe(false);
       }

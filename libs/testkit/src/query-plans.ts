@@ -68,7 +68,7 @@ function sqlitePlan(answer: Document): string[] {
 
 /**
  * FerretDB 1.24 on SQLite: indexed when the filter went to SQLite (`filterPushdown: true`, which
- * our build does for any filter with an `_id` string or ObjectId, the rest checked in Go; upstream
+ * our build does for any filter with an `_id` string or ObjectId, or `$in` of them, the rest checked in Go; upstream
  * only for exactly `{_id: …}`) and SQLite looks it up (`SEARCH … USING INDEX`). Everything else
  * is read whole and filtered, and sorted, in memory.
  */
@@ -88,7 +88,7 @@ export function classifyFerretdb(shape: QueryShape, answer: Document): PlanVerdi
   const sort = shape.sort ? ', sorted in memory' : '';
   return {
     indexed: false,
-    reason: `no filterPushdown (FerretDB pushes down only a filter with an _id string or ObjectId): every document read${sort}; ${planText}`,
+    reason: `no filterPushdown (FerretDB pushes down only a filter with an _id string, ObjectId or $in of them): every document read${sort}; ${planText}`,
   };
 }
 

@@ -61,9 +61,22 @@ export class PushProgress {
   /** Delivered and read so far for each push; 0 for one not started (or unknown). One look-up each. */
   async counts(pushIds: readonly number[]): Promise<Map<number, PushCounts>> {
     const ids = [...new Set(pushIds)];
-    const docs = await Promise.all(ids.map((id) => this.docs.findOne({ _id: String(id) }, this.#read)));
+    if (ids.length === 0) return new Map();
+    // One statement for a page of pushes: `_id: {$in}` is served by the `_id` index on MongoDB
+    // and on our FerretDB build (docs/ferretdb.md, "Our build"); a look-up per push was 20
+    // statements for a page of 20.
+    const found = await this.docs
+      .find(
+        { _id: { $in: ids.map(String) } },
+        { ...this.#read, projection: { delivered: 1, read: 1 }, limit: ids.length },
+      )
+      .toArray();
+    const byId = new Map(found.map((doc) => [doc._id, doc]));
     return new Map(
-      ids.map((id, i) => [id, { delivered: docs[i]?.delivered ?? 0, read: docs[i]?.read ?? 0 }] as const),
+      ids.map((id) => {
+        const doc = byId.get(String(id));
+        return [id, { delivered: doc?.delivered ?? 0, read: doc?.read ?? 0 }] as const;
+      }),
     );
   }
 }
