@@ -3,11 +3,12 @@ import { type BurstFigures, burstChecks, renderBurst } from '../live/burst-repor
 import { createClasses, deliveriesMissing, studentsOf } from '../live/classes.js';
 import { startCpuWindow } from '../live/cpu-window.js';
 import { type BurstOptions, burstOptionsFromEnv } from '../live/live-options.js';
-import { type LiveStack, startLiveStack } from '../live/live-stack.js';
+import type { LiveStack } from '../live/live-stack.js';
+import { runOnLiveStack } from '../live/live-suite-run.js';
 import { pushClassMessage, type TimedPush } from '../live/push.js';
 import { measureRawInsert } from '../live/raw-insert.js';
 import { spreadOf } from '../live/stats.js';
-import { StudentStreams } from '../live/student-streams.js';
+import type { StudentStreams } from '../live/student-streams.js';
 import { fmt } from '../report.js';
 import type { Suite, SuiteResult } from '../suite.js';
 
@@ -27,15 +28,10 @@ const SETTLE_MS = 2_000;
  */
 export const burst: Suite = {
   name: 'morning burst',
-  async run({ progress }): Promise<SuiteResult> {
+  run({ progress }): Promise<SuiteResult> {
     const options = burstOptionsFromEnv();
-    progress('starting the stack (dist)');
-    const running = await startLiveStack();
-    const streams = new StudentStreams();
-    const errors: string[] = [];
-    try {
+    return runOnLiveStack(progress, async (running, streams, errors) => {
       const figures = await measureBurst(running, streams, options, progress, errors);
-      errors.push(...streams.problems);
       return {
         suite: 'morning burst',
         title: `${fmt(options.classes)} classes of ${fmt(options.students)} pushed at once; ${fmt(options.streamsPerClass)} students of each streaming`,
@@ -48,13 +44,8 @@ export const burst: Suite = {
         ],
         sections: renderBurst(figures),
         figures,
-        errors,
       };
-    } finally {
-      streams.close();
-      errors.push(...running.crashes);
-      await running.stop();
-    }
+    });
   },
 };
 

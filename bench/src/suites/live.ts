@@ -3,10 +3,11 @@ import { createClasses, deliveriesMissing, studentsOf } from '../live/classes.js
 import { startCpuWindow } from '../live/cpu-window.js';
 import { type LiveOptions, liveOptionsFromEnv } from '../live/live-options.js';
 import { type LiveFigures, liveChecks, renderLive } from '../live/live-report.js';
-import { type LiveStack, startLiveStack } from '../live/live-stack.js';
+import type { LiveStack } from '../live/live-stack.js';
+import { runOnLiveStack } from '../live/live-suite-run.js';
 import { pushClassMessage } from '../live/push.js';
 import { spreadOf } from '../live/stats.js';
-import { StudentStreams } from '../live/student-streams.js';
+import type { StudentStreams } from '../live/student-streams.js';
 import { fmt } from '../report.js';
 import { readMemory } from '../rss.js';
 import type { Suite, SuiteResult } from '../suite.js';
@@ -29,15 +30,10 @@ const SETTLE_MS = 2_000;
  */
 export const live: Suite = {
   name: 'live notifications',
-  async run({ progress }): Promise<SuiteResult> {
+  run({ progress }): Promise<SuiteResult> {
     const options = liveOptionsFromEnv();
-    progress('starting the stack (dist)');
-    const running = await startLiveStack();
-    const streams = new StudentStreams();
-    const errors: string[] = [];
-    try {
+    return runOnLiveStack(progress, async (running, streams, errors) => {
       const figures = await measureLive(running, streams, options, progress, errors);
-      errors.push(...streams.problems);
       return {
         suite: 'live notifications',
         title: `a class of ${fmt(options.students)}, one stream each on one gateway; idle ${options.idleS} s; one push`,
@@ -48,13 +44,8 @@ export const live: Suite = {
         ],
         sections: renderLive(figures),
         figures,
-        errors,
       };
-    } finally {
-      streams.close();
-      errors.push(...running.crashes);
-      await running.stop();
-    }
+    });
   },
 };
 
