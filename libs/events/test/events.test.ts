@@ -1,16 +1,7 @@
-import { closeBus, connectBus, type NatsConnection } from '@im/bus';
+import type { NatsConnection } from '@im/bus';
 import { DeadLetterHeaders, deadLetterSubject, Streams } from '@im/contracts';
-import { createLogger } from '@im/log';
-import { connectMongo, type MongoStore } from '@im/store';
-import {
-  type MongoHandle,
-  type NatsHandle,
-  pollUntil,
-  readStreamMessages,
-  startMongo,
-  startNats,
-  uniqueDbName,
-} from '@im/testkit';
+import type { MongoStore } from '@im/store';
+import { pollUntil, readStreamMessages } from '@im/testkit';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,33 +10,25 @@ import {
   ensureStream,
   type JetStreamHandles,
   Outbox,
-  openJetStream,
   PermanentFailure,
   runConsumer,
   startRelay,
 } from '../src/index.js';
+import { type EventsServers, log, startEventsServers } from './fixture.js';
 
-const log = createLogger({ name: 'test', level: 'silent' });
-let nats: NatsHandle;
-let mongo: MongoHandle;
+let servers: EventsServers;
 let store: MongoStore;
 let nc: NatsConnection;
 let jet: JetStreamHandles;
 const TEST_STREAM = { name: 'TEST_EVENTS', subjects: ['test.events.>'] };
 
 beforeAll(async () => {
-  [nats, mongo] = await Promise.all([startNats(), startMongo()]);
-  store = await connectMongo(mongo.url, 'events-test', uniqueDbName('events'));
-  nc = await connectBus({ servers: nats.url, name: 'events-test', log });
-  jet = await openJetStream(nc);
+  servers = await startEventsServers('events');
+  ({ nc, jet, store } = await servers.client('events-test'));
   await ensureStream(jet.jsm, TEST_STREAM);
   await ensureStream(jet.jsm, Streams.deadLetters);
 });
-afterAll(async () => {
-  await closeBus(nc);
-  await store.close();
-  await Promise.all([nats.stop(), mongo.stop()]);
-});
+afterAll(() => servers?.stop());
 
 const readAll = (stream: string, subject: string) => readStreamMessages(nc, stream, subject);
 const within = (ms: number) => Date.now() + ms;

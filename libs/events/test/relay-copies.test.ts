@@ -1,23 +1,8 @@
-import { closeBus, connectBus, type NatsConnection } from '@im/bus';
-import { createLogger } from '@im/log';
-import { connectMongo, type MongoStore } from '@im/store';
-import {
-  type MongoHandle,
-  type NatsHandle,
-  readStreamMessages,
-  startMongo,
-  startNats,
-  uniqueDbName,
-} from '@im/testkit';
+import type { NatsConnection } from '@im/bus';
+import { readStreamMessages } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EventPublisher,
-  ensureStream,
-  type JetStreamHandles,
-  Outbox,
-  openJetStream,
-  startRelay,
-} from '../src/index.js';
+import { EventPublisher, ensureStream, Outbox, startRelay } from '../src/index.js';
+import { type EventsClient, type EventsServers, log, startEventsServers } from './fixture.js';
 
 /**
  * Two copies of a service, each with its own NATS connection, MongoDB client and relay, over one
@@ -25,44 +10,24 @@ import {
  * Nothing claims an event: both relays may publish the same one, and the stream's duplicate
  * window drops the repeat. What must hold: every event lands exactly once.
  */
-const log = createLogger({ name: 'test', level: 'silent' });
 const STREAM = { name: 'COPIES_EVENTS', subjects: ['copies.events.>'] };
 /** A short window for the horizon test: 70 s less the 5 s timeout and 60 s for clocks = 5 s. */
 const SHORT = { name: 'COPIES_SHORT', subjects: ['copies.short.>'] };
 const SHORT_WINDOW_MS = 70_000;
 
-interface Copy {
-  nc: NatsConnection;
-  jet: JetStreamHandles;
-  store: MongoStore;
-}
+type Copy = EventsClient;
 
-let nats: NatsHandle;
-let mongo: MongoHandle;
+let servers: EventsServers;
 let copies: Copy[] = [];
-const dbName = uniqueDbName('relay_copies');
 
 beforeAll(async () => {
-  [nats, mongo] = await Promise.all([startNats(), startMongo()]);
-  copies = await Promise.all(
-    ['copy-a', 'copy-b'].map(async (name) => {
-      const nc = await connectBus({ servers: nats.url, name, log });
-      const jet = await openJetStream(nc);
-      const store = await connectMongo(mongo.url, name, dbName);
-      return { nc, jet, store };
-    }),
-  );
+  servers = await startEventsServers('relay_copies');
+  copies = await Promise.all(['copy-a', 'copy-b'].map((name) => servers.client(name)));
   const { jsm } = (copies[0] as Copy).jet;
   await ensureStream(jsm, STREAM);
   await ensureStream(jsm, SHORT, { duplicateWindowMs: SHORT_WINDOW_MS });
 });
-afterAll(async () => {
-  for (const copy of copies) {
-    await closeBus(copy.nc);
-    await copy.store.close();
-  }
-  await Promise.all([nats?.stop(), mongo?.stop()]);
-});
+afterAll(() => servers?.stop());
 
 const outboxOf = (copy: Copy, collection: string) => new Outbox(copy.store.db, { collection });
 

@@ -1,49 +1,26 @@
-import { closeBus, connectBus, type NatsConnection } from '@im/bus';
-import { createLogger } from '@im/log';
-import { connectMongo, type MongoStore } from '@im/store';
-import {
-  type MongoHandle,
-  type NatsHandle,
-  pollUntil,
-  readStreamMessages,
-  startMongo,
-  startNats,
-  uniqueDbName,
-} from '@im/testkit';
+import type { NatsConnection } from '@im/bus';
+import type { MongoStore } from '@im/store';
+import { pollUntil, readStreamMessages } from '@im/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EventPublisher,
-  ensureStream,
-  type JetStreamHandles,
-  Outbox,
-  openJetStream,
-  startRelay,
-} from '../src/index.js';
+import { EventPublisher, ensureStream, type JetStreamHandles, Outbox, startRelay } from '../src/index.js';
+import { type EventsServers, log, startEventsServers } from './fixture.js';
 
 /**
  * The relay's two ways to work at rest: woken in-process by a publish that failed here, and a rare
  * sweep for what a dead copy left. Each relay here has its sweep far off or short, so an event
  * that arrives says which way took it.
  */
-const log = createLogger({ name: 'test', level: 'silent' });
 const NEVER = 600_000;
-let nats: NatsHandle;
-let mongo: MongoHandle;
+let servers: EventsServers;
 let store: MongoStore;
 let nc: NatsConnection;
 let jet: JetStreamHandles;
 
 beforeAll(async () => {
-  [nats, mongo] = await Promise.all([startNats(), startMongo()]);
-  store = await connectMongo(mongo.url, 'relay-wake-test', uniqueDbName('relay_wake'));
-  nc = await connectBus({ servers: nats.url, name: 'relay-wake-test', log });
-  jet = await openJetStream(nc);
+  servers = await startEventsServers('relay_wake');
+  ({ nc, jet, store } = await servers.client('relay-wake-test'));
 });
-afterAll(async () => {
-  await closeBus(nc);
-  await store?.close();
-  await Promise.all([nats?.stop(), mongo?.stop()]);
-});
+afterAll(() => servers?.stop());
 
 const arrived = (stream: string, subject: string, count = 1) =>
   pollUntil(
