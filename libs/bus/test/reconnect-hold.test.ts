@@ -1,15 +1,7 @@
 import { type NatsCluster, pollUntil, startNatsCluster } from '@im/testkit';
-import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeBus,
-  connectBus,
-  defineEndpoint,
-  type NatsConnection,
-  RequestClient,
-  startService,
-} from '../src/index.js';
-import { silentLog as log, SERVICE } from './fixture.js';
+import { closeBus, connectBus, type NatsConnection, RequestClient } from '../src/index.js';
+import { silentLog as log, SERVICE, startGroupStandIn } from './fixture.js';
 
 // A NATS node lost under a client: the client reconnects to another node of the cluster, and a
 // request it was asked to send meanwhile is held, then sent, instead of answered 503.
@@ -23,20 +15,7 @@ beforeAll(async () => {
   services = await connectBus({ servers: kept, name: 'test-services', log });
   // The lost node first: the bus keeps the seeds' order, so the client is connected there.
   client = await connectBus({ servers: `${lost},${kept}`, name: 'test-client', log });
-  await startService(services, {
-    name: 'im-group',
-    version: '0.0.1',
-    description: 'stands in for the group service',
-    log,
-    endpoints: [
-      defineEndpoint({
-        name: 'echo',
-        subject: 'im.group.echo',
-        request: Type.Object({ s: Type.String() }),
-        handle: async ({ s }) => ({ length: s.length }),
-      }),
-    ],
-  });
+  await startGroupStandIn(services);
 });
 
 afterAll(async () => {

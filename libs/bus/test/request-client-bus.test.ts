@@ -2,15 +2,8 @@ import { ErrorCode } from '@im/contracts';
 import { pollUntil } from '@im/testkit';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeBus,
-  connectBus,
-  defineEndpoint,
-  type NatsConnection,
-  RequestClient,
-  startService,
-} from '../src/index.js';
-import { failure, SERVICE, silentLog } from './fixture.js';
+import { closeBus, connectBus, defineEndpoint, type NatsConnection, RequestClient } from '../src/index.js';
+import { failure, SERVICE, silentLog, startGroupStandIn } from './fixture.js';
 import { type SmallNats, startNatsWithMaxPayload } from './nats-with-max-payload.js';
 
 /**
@@ -29,26 +22,14 @@ beforeAll(async () => {
   nats = await startNatsWithMaxPayload(MAX_PAYLOAD);
   services = await connectBus({ servers: nats.url, name: 'test-services', log });
   nc = await connectBus({ servers: nats.url, name: 'test-client', log });
-  await startService(services, {
-    name: 'im-group',
-    version: '0.0.1',
-    description: 'stands in for the group service',
-    log,
-    endpoints: [
-      defineEndpoint({
-        name: 'echo',
-        subject: 'im.group.echo',
-        request: Type.Object({ s: Type.String() }),
-        handle: async ({ s }) => ({ length: s.length }),
-      }),
-      defineEndpoint({
-        name: 'slow',
-        subject: 'im.group.slow',
-        request: Type.Object({ ms: Type.Integer() }),
-        handle: ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ slept: ms }), ms)),
-      }),
-    ],
-  });
+  await startGroupStandIn(services, [
+    defineEndpoint({
+      name: 'slow',
+      subject: 'im.group.slow',
+      request: Type.Object({ ms: Type.Integer() }),
+      handle: ({ ms }) => new Promise((resolve) => setTimeout(() => resolve({ slept: ms }), ms)),
+    }),
+  ]);
 });
 
 afterAll(async () => {
