@@ -1,6 +1,6 @@
 import { freePort } from './free-port.js';
-import { type Stack, type StackOptions, startStack } from './stack.js';
-import { newAuthSecret } from './tokens.js';
+import { gatewayAuth, type Stack, type StackOptions, startStack } from './stack.js';
+import { runTeardown, type Teardown } from './teardown.js';
 
 export interface StackCopiesOptions
   extends Omit<StackOptions, 'natsUrl' | 'mongoUrl' | 'port' | 'setup' | 'onLine'> {
@@ -47,45 +47,33 @@ export async function startStackCopies(options: StackCopiesOptions): Promise<Sta
     throw new Error(`copies must be a positive integer, got ${count}`);
   if (options.natsUrls.length === 0) throw new Error('startStackCopies needs the NATS cluster URLs');
   // One key for every gateway copy: a token minted once is accepted by all of them.
-  const given = { ...options.env, ...options.serviceEnv?.gateway };
-  const ownKeys = [
-    'AUTH_JWT_SECRET',
-    'AUTH_JWT_SECRET_FILE',
-    'AUTH_JWT_PUBLIC_KEY_FILE',
-    'AUTH_JWKS_FILE',
-  ].some((name) => given[name]);
-  const env = { ...(ownKeys ? {} : { AUTH_JWT_SECRET: newAuthSecret() }), ...options.env };
+  const env = { ...gatewayAuth(options).env, ...options.env };
+  const { natsUrls, copies: _count, ports, onLine, ...common } = options;
   const copies: Stack[] = [];
-  const stop = async () => {
-    let failure: unknown;
-    for (let copy = copies.pop(); copy; copy = copies.pop())
-      await copy.stop().catch((error) => (failure ??= error));
-    if (failure) throw failure;
-  };
+  const teardown: Teardown = [];
+  const stop = () => runTeardown(teardown);
   try {
     for (let i = 0; i < count; i++) {
-      const { natsUrls: _urls, copies: _count, ports, onLine, ...common } = options;
-      copies.push(
-        await startStack({
-          ...common,
-          env,
-          natsUrl: seedsFrom(options.natsUrls, i),
-          port: ports?.[i] ?? (await freePort()),
-          // The directory's stream is set up once, by the first copy, as an operator would.
-          ...(i > 0 ? { setup: [] } : {}),
-          ...(onLine ? { onLine: (service, line, stream) => onLine(service, i + 1, line, stream) } : {}),
-        }),
-      );
+      const copy = await startStack({
+        ...common,
+        env,
+        natsUrl: seedsFrom(natsUrls, i),
+        port: ports?.[i] ?? (await freePort()),
+        // The directory's stream is set up once, by the first copy, as an operator would.
+        ...(i > 0 ? { setup: [] } : {}),
+        ...(onLine ? { onLine: (service, line, stream) => onLine(service, i + 1, line, stream) } : {}),
+      });
+      copies.push(copy);
+      teardown.push(() => copy.stop());
     }
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
-  const all = [...copies];
-  const first = all[0] as Stack;
+  const first = copies[0] as Stack;
   return {
-    copies: all,
-    gatewayUrls: all.map((copy) => copy.gatewayUrl),
+    copies,
+    gatewayUrls: copies.map((copy) => copy.gatewayUrl),
     natsUrl: first.natsUrl,
     mongoUrl: first.mongoUrl,
     token: (claims, mint) => first.token(claims, mint),

@@ -15,6 +15,7 @@ import {
   type StackService,
   type StackSetup,
 } from './stack-services.js';
+import { runTeardown, type Teardown } from './teardown.js';
 import { type MintOptions, mintToken, newAuthSecret, type TokenClaims } from './tokens.js';
 
 export interface StackOptions {
@@ -76,14 +77,8 @@ export interface Stack {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = repoRoot();
-  const teardown: (() => Promise<void>)[] = [];
-  // Best effort in reverse order: one step failing must not leave the later ones running.
-  const stop = async () => {
-    let failure: unknown;
-    for (let step = teardown.pop(); step; step = teardown.pop())
-      await step().catch((error) => (failure ??= error));
-    if (failure) throw failure;
-  };
+  const teardown: Teardown = [];
+  const stop = () => runTeardown(teardown);
   try {
     const natsUrl = options.natsUrl ?? (await started(teardown, startNats())).url;
     const serverUrl = options.mongoUrl ?? (await started(teardown, startMongo())).url;
@@ -177,7 +172,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-const KEY_VARIABLES = [
+/** The gateway's token-key variables: setting any of them means the keys are the caller's own. */
+export const GATEWAY_KEY_VARIABLES: readonly string[] = [
   'AUTH_JWT_SECRET',
   'AUTH_JWT_SECRET_FILE',
   'AUTH_JWT_PUBLIC_KEY_FILE',
@@ -188,16 +184,19 @@ const KEY_VARIABLES = [
  * The gateway's token keys: the caller's when it set any, else a fresh random secret (every stack
  * its own, so a token minted for one stack is refused by another).
  */
-function gatewayAuth(options: StackOptions): { env: Record<string, string>; secret: string | undefined } {
+export function gatewayAuth(options: Pick<StackOptions, 'env' | 'serviceEnv'>): {
+  env: Record<string, string>;
+  secret: string | undefined;
+} {
   const given = { ...options.env, ...options.serviceEnv?.[GATEWAY] };
-  if (KEY_VARIABLES.some((name) => given[name])) return { env: {}, secret: given.AUTH_JWT_SECRET };
+  if (GATEWAY_KEY_VARIABLES.some((name) => given[name])) return { env: {}, secret: given.AUTH_JWT_SECRET };
   const secret = newAuthSecret();
   return { env: { AUTH_JWT_SECRET: secret }, secret };
 }
 
 /** Registers a started server's stop() for teardown and hands the server back. */
 async function started<T extends { stop(): Promise<void> }>(
-  teardown: (() => Promise<void>)[],
+  teardown: Teardown,
   server: Promise<T>,
 ): Promise<T> {
   const handle = await server;

@@ -16,7 +16,7 @@ import { isPortFree } from '../free-port.js';
 import { type LocalServers, startLocalCluster, startLocalServers } from '../local-servers.js';
 import { repoRoot } from '../repo-root.js';
 import { describeRestart, type RestartEvent } from '../restart-event.js';
-import { startStack } from '../stack.js';
+import { GATEWAY_KEY_VARIABLES, startStack } from '../stack.js';
 import { startStackCopies } from '../stack-copies.js';
 import { mintToken } from '../tokens.js';
 
@@ -28,12 +28,6 @@ const cluster = process.argv.includes('--cluster');
 const CLUSTER_COPIES = 2;
 const CLUSTER_NODES = 3;
 
-const AUTH_VARIABLES = [
-  'AUTH_JWT_SECRET',
-  'AUTH_JWT_SECRET_FILE',
-  'AUTH_JWT_PUBLIC_KEY_FILE',
-  'AUTH_JWKS_FILE',
-];
 const DEV_TOKEN_TTL_S = 24 * 3_600;
 
 let servers: LocalServers | undefined;
@@ -85,7 +79,10 @@ async function main(): Promise<void> {
       : await ensureDevAppKeys(join(dataDir, 'dev-app-keys.json'));
   // Token keys: the operator's when set, else a secret kept in .data/ (tokens survive restarts).
   const ownAuth = Object.fromEntries(
-    AUTH_VARIABLES.filter((name) => process.env[name]).map((name) => [name, process.env[name] as string]),
+    GATEWAY_KEY_VARIABLES.filter((name) => process.env[name]).map((name) => [
+      name,
+      process.env[name] as string,
+    ]),
   );
   const devSecretFile = join(dataDir, DEV_AUTH_SECRET_FILE);
   const authEnv =
