@@ -1,12 +1,10 @@
-import { JetStreamApiError, jetstream, StorageType } from '@nats-io/jetstream';
+import { jetstream, StorageType } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createOrOpenBucket } from '../kv-bucket.js';
 
 /** The gateway copies' shared request counts, one entry per caller and window (keys.ts). */
 export const RATE_LIMIT_BUCKET = 'im_gateway_rate_limits';
-
-/** JetStream's "stream name already in use with a different configuration". */
-const STREAM_NAME_IN_USE = 10_058;
 
 export interface BucketOptions {
   /** JETSTREAM_REPLICAS: 3 on a cluster. */
@@ -26,22 +24,13 @@ export interface BucketOptions {
  */
 export async function openBucket(nc: NatsConnection, options: BucketOptions): Promise<KV> {
   const kvm = new Kvm(jetstream(nc, { timeout: options.timeoutMs }));
-  try {
-    return await kvm.create(RATE_LIMIT_BUCKET, {
-      ttl: 2 * options.windowMs,
-      history: 1,
-      replicas: options.replicas,
-      // Counts of the current window are worth no disk write, let alone an fsync each.
-      storage: StorageType.Memory,
-      allow_direct: false,
-      description:
-        'requests per caller and rate-limit window, shared by the gateway copies (services/gateway)',
-    });
-  } catch (error) {
-    // Made by another copy with other settings (another RATE_LIMIT_WINDOW_MS): used as it is.
-    if (error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE) {
-      return kvm.open(RATE_LIMIT_BUCKET);
-    }
-    throw error;
-  }
+  return createOrOpenBucket(kvm, RATE_LIMIT_BUCKET, {
+    ttl: 2 * options.windowMs,
+    history: 1,
+    replicas: options.replicas,
+    // Counts of the current window are worth no disk write, let alone an fsync each.
+    storage: StorageType.Memory,
+    allow_direct: false,
+    description: 'requests per caller and rate-limit window, shared by the gateway copies (services/gateway)',
+  });
 }

@@ -3,6 +3,7 @@ import { AppError, ErrorCode, type StreamTicketReply, unauthenticated } from '@i
 import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createOrOpenBucket } from '../kv-bucket.js';
 
 /**
  * Stream tickets (docs/live.md): a browser's EventSource cannot send `Authorization`, so it takes
@@ -41,9 +42,6 @@ export interface TicketStoreOptions {
   /** Each KV call's timeout: the gateway's request timeout. */
   timeoutMs: number;
 }
-
-/** JetStream's "stream name already in use with a different configuration". */
-const STREAM_NAME_IN_USE = 10_058;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -94,16 +92,7 @@ export class TicketStore {
       allow_direct: false,
       description: 'single-use tickets for the live notification stream (services/gateway)',
     };
-    try {
-      return await this.#kvm.create(TICKET_BUCKET, options);
-    } catch (error) {
-      // The same bucket made by another copy (one of another version, with other settings, or
-      // the winner of a race): use it as it is. Identical settings never get here, they succeed.
-      if (error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE) {
-        return this.#kvm.open(TICKET_BUCKET);
-      }
-      throw error;
-    }
+    return createOrOpenBucket(this.#kvm, TICKET_BUCKET, options);
   }
 
   async issue(clientId: string, callerHeader: string, callerExpiresAt: number): Promise<StreamTicketReply> {
