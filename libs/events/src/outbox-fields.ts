@@ -57,7 +57,7 @@ export function failureUpdate(prefix: string, failure: RelayFailure, at: Date = 
       [`${prefix}retry_at`]: failure.retryAt,
       [`${prefix}parked`]: failure.parked,
       ...(failure.parked ? { [`${prefix}parked_at`]: at } : {}),
-      ...(failure.publishableSince ? { [`${prefix}publishable_since`]: failure.publishableSince } : {}),
+      [`${prefix}publishable_since`]: failure.publishableSince,
     },
   };
 }

@@ -44,7 +44,7 @@ export function failureRecorder({ log, maxAttempts, retryBackoffMs, onParked }: 
       error,
       retryAt: new Date(retryAt),
       parked,
-      ...(event.publishableSince ? { publishableSince: event.publishableSince } : {}),
+      publishableSince: event.publishableSince,
     });
     outboxFailures.inc({ source: source.name });
     const fields = { source: source.name, event_id: event.id, subject: event.subject, attempts, err: error };

@@ -6,10 +6,10 @@ export interface PendingEvent extends OutgoingEvent {
   /**
    * Since when a publish of it may have happened: its record's insert, or an operator's retry
    * once parked (publishableSince in outbox-fields.ts). A relay starts no publish past its
-   * horizon from then (republish-horizon.ts) and parks the event instead. A source that leaves
-   * it out is not held to the horizon.
+   * horizon from then (republish-horizon.ts) and parks the event instead. Every source must say
+   * it: the promise that no event is doubled holds only for events held to the horizon.
    */
-  publishableSince?: Date;
+  publishableSince: Date;
 }
 
 /** What the relay records about an attempt that failed. */
@@ -23,7 +23,7 @@ export interface RelayFailure {
   /** The last attempt allowed: the event waits for an operator (docs/broadcast.md, "Parked events"). */
   parked: boolean;
   /** The event's publishableSince as the relay used it, kept for its next attempts. */
-  publishableSince?: Date;
+  publishableSince: Date;
 }
 
 /** Something a relay can finish: events written but maybe not yet published. */

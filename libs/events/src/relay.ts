@@ -116,7 +116,6 @@ export function startRelay(settings: RelayOptions): Relay {
 
   /** Throws TooLateToPublish for an event past its horizon: it is parked, not published. */
   const inTime = (event: PendingEvent) => {
-    if (!event.publishableSince) return;
     const age = Date.now() - event.publishableSince.getTime();
     if (age > horizonMs) throw new TooLateToPublish(age, horizonMs);
   };

@@ -310,7 +310,13 @@ describe('query shapes (issue 10)', () => {
     // Housekeeping dropped today's collection of event outcomes with the rest: a change writes it
     // again, so its look-up can be explained against a collection that exists.
     await newGroup({ group_name: 'after housekeeping', member_client_ids: 'u1' });
-    const failure = { attempts: 1, error: 'test', retryAt: new Date(), parked: false };
+    const failure = {
+      attempts: 1,
+      error: 'test',
+      retryAt: new Date(),
+      parked: false,
+      publishableSince: new Date(),
+    };
     for (const outbox of [group.outbox, broadcast.pushes]) {
       await outbox.recordFailure('qs-no-such-event', failure);
       await outbox.countPending();
