@@ -29,10 +29,16 @@
 #   entries are dropped when unused. The buildInfo reply announces the patches as
 #   `ferretdbPatches` (libs/store `updatesAreAtomic` asks for "atomic-writes").
 #
+# - write-queue (ferretdb/write-queue.patch, ferretdb/write_queue.go): each database's data writes
+#   (insert, update, delete) take a Go mutex of that database for their SQLite transaction. SQLite
+#   admits one writer at a time and makes the others sleep in its busy handler (1, 2, 5, 10 ... ms)
+#   and try again; under ten concurrent writers most of a write's time was those sleeps. Queued in
+#   Go, the next writer starts the moment the one before commits.
+#
 # FERRETDB_TEST_PATCHES=1 also runs the patches' Go test (ferretdb/statement_locks_test.go).
 set -euo pipefail
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
-PATCH_LEVEL="id-index-1+id-pushdown-2+atomic-1+no-tracking-1"
+PATCH_LEVEL="id-index-1+id-pushdown-2+atomic-1+no-tracking-1+write-queue-1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 patches="$root/scripts/ferretdb"
 out="$root/.tools/bin/ferretdb"
@@ -78,6 +84,8 @@ apply id-pushdown.patch
 cp "$patches/id_pushdown.go" "$work/src/internal/backends/sqlite/id_pushdown.go"
 apply atomic-writes.patch
 cp "$patches/statement_locks.go" "$work/src/internal/handler/statement_locks.go"
+apply write-queue.patch
+cp "$patches/write_queue.go" "$work/src/internal/backends/sqlite/write_queue.go"
 if [ "${FERRETDB_TEST_PATCHES:-}" = 1 ]; then
   cp "$patches/statement_locks_test.go" "$work/src/internal/handler/statement_locks_test.go"
   mkdir -p "$work/src/.git" # the package's own tests find the source root by it (testutil)

@@ -10,7 +10,7 @@ import (
 
 // localPatches are the changes scripts/install-ferretdb.sh makes to this build, announced in the
 // buildInfo reply as `ferretdbPatches` so that clients can tell it from an upstream build.
-var localPatches = []string{"id-index", "id-pushdown", "atomic-writes", "no-tracking"}
+var localPatches = []string{"id-index", "id-pushdown", "atomic-writes", "no-tracking", "write-queue"}
 
 // statementLocks make each update, findAndModify and delete statement atomic towards every other
 // one in this process. Upstream runs them as a read, a change in Go and a write back by _id, so

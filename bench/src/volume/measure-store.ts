@@ -6,12 +6,14 @@ import { type DriveResult, driveTargets } from './drive.js';
 import { pushRoute, type Route, readRoutes, type StoreView, writeRoutes } from './routes.js';
 import { CLASS_MESSAGES } from './seed-pushes.js';
 import type { VolumeStack } from './stack.js';
-import { type CpuFigures, measureCpu, settle } from './stack-cpu.js';
+import { type CpuFigures, measureCpu, settle, startCpu } from './stack-cpu.js';
 
 export interface RouteFigures extends DriveResult {
   name: string;
   path: string;
   connections: number;
+  /** Each process's CPU over the measured run: where the time of the route goes. */
+  cpu: CpuFigures;
 }
 
 /** The measured pushes' fan-outs, which run while the pushes are being answered. */
@@ -52,13 +54,20 @@ export async function measureStore(
   const idle = await measureCpu(running.processes, plan.idleS);
   const quietPct = 1.5 * idle.totalPctOfCore + 5;
 
+  /** A run and the processes' CPU while it lasts. */
+  const during = async <T>(work: Promise<T>): Promise<[T, CpuFigures]> => {
+    const cpu = startCpu(running.processes);
+    const result = await work;
+    return [result, cpu.stop()];
+  };
+
   const run = async (route: Route, connections: number, amount?: number, onAnswer?: Answer) => {
     tell(`${store}: ${route.name} (${connections} callers)`);
     const options = { connections, durationS: plan.durationS, ...(amount ? { amount } : {}) };
     if (!amount) await driveTargets(baseUrl, route.next, { connections, durationS: plan.warmupS }, onAnswer);
-    const result = await driveTargets(baseUrl, route.next, options, onAnswer);
+    const [result, cpu] = await during(driveTargets(baseUrl, route.next, options, onAnswer));
     await settle(running.processes, quietPct);
-    return { name: route.name, path: route.path, connections, ...result };
+    return { name: route.name, path: route.path, connections, ...result, cpu };
   };
 
   const reads: RouteFigures[] = [];
@@ -73,11 +82,13 @@ export async function measureStore(
   tell(`${store}: push to each of ${view.rosters.length} classes (${plan.writeConnections} callers)`);
   const deadBefore = await messagesIn(jsm, Streams.deadLetters.name);
   const started = performance.now();
-  const pushes = await driveTargets(baseUrl, push.next, {
-    connections: plan.writeConnections,
-    durationS: plan.durationS,
-    amount: view.rosters.length,
-  });
+  const [pushes, cpu] = await during(
+    driveTargets(baseUrl, push.next, {
+      connections: plan.writeConnections,
+      durationS: plan.durationS,
+      amount: view.rosters.length,
+    }),
+  );
   await waitBacklog(jsm, CLASS_MESSAGES, { timeoutMs: 1_800_000 });
   const fanout = {
     pushes: view.rosters.length,
@@ -85,7 +96,7 @@ export async function measureStore(
     ms: performance.now() - started,
     deadLetters: (await messagesIn(jsm, Streams.deadLetters.name)) - deadBefore,
   };
-  writes.push({ name: push.name, path: push.path, connections: plan.writeConnections, ...pushes });
+  writes.push({ name: push.name, path: push.path, connections: plan.writeConnections, ...pushes, cpu });
   return { store, idle, reads, writes, fanout };
 }
 

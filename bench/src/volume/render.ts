@@ -154,3 +154,21 @@ export function statusNotes(figures: StoreFigures, counts: (status: string) => b
 
 export const serverErrors = (status: string) => status === 'none' || status.startsWith('5');
 export const clientErrors = (status: string) => status.startsWith('4');
+
+/**
+ * Each process's CPU during each measured run on the volume store (% of one core; the machine has
+ * `cores` of them): where a route's time goes, and which process a faster route would need.
+ */
+export function renderRunCpu(volume: StoreFigures): string {
+  const runs = [...volume.reads, ...volume.writes];
+  const names = [...new Set(runs.flatMap((r) => r.cpu.processes.map((p) => p.name)))];
+  return renderTable(
+    ['CPU during the run, % of one core (volume store)', ...names, 'all'],
+    runs.map((r) => [
+      r.name,
+      ...names.map((name) => fmt(r.cpu.processes.find((p) => p.name === name)?.pctOfCore ?? Number.NaN, 0)),
+      fmt(r.cpu.totalPctOfCore, 0),
+    ]),
+    ['left'],
+  );
+}

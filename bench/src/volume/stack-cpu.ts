@@ -32,10 +32,25 @@ export function readWakeups(pid: number): number | undefined {
 
 /** Measures the processes' CPU over `seconds` of doing nothing to them. */
 export async function measureCpu(processes: readonly WatchedProcess[], seconds: number): Promise<CpuFigures> {
+  const window = startCpu(processes);
+  await sleep(seconds * 1_000);
+  return window.stop();
+}
+
+/** Starts a CPU window over the processes; `stop` ends it and answers the figures. */
+export function startCpu(processes: readonly WatchedProcess[]): { stop(): CpuFigures } {
   const before = processes.map((p) => readCpuMs(p.pid));
   const wakeupsBefore = processes.map((p) => readWakeups(p.pid));
   const started = performance.now();
-  await sleep(seconds * 1_000);
+  return { stop: () => cpuSince(processes, before, wakeupsBefore, started) };
+}
+
+function cpuSince(
+  processes: readonly WatchedProcess[],
+  before: (number | undefined)[],
+  wakeupsBefore: (number | undefined)[],
+  started: number,
+): CpuFigures {
   const wallMs = performance.now() - started;
   const figures = processes.map((p, i) => ({
     name: p.name,

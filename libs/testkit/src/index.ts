@@ -1,7 +1,7 @@
 export { type CommandWatch, watchCommands } from './command-watch.js';
 export { uniqueDbName, withDbName } from './db-name.js';
 export { ProcessStartError, TestkitError } from './errors.js';
-export { buildFerretdb, ferretdbArgs } from './ferretdb.js';
+export { buildFerretdb, ferretdbArgs, ferretdbEnv } from './ferretdb.js';
 export { freePort, isPortFree } from './free-port.js';
 export { type LocalServers, startLocalCluster, startLocalServers } from './local-servers.js';
 export { type MongoHandle, type StartMongoOptions, startMongo } from './mongo.js';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { NO_MONGO_MESSAGE, TestkitError } from './errors.js';
-import { buildFerretdb, ferretdbArgs } from './ferretdb.js';
+import { buildFerretdb, ferretdbArgs, ferretdbEnv } from './ferretdb.js';
 import { mongoAnswers } from './mongo-ping.js';
 import { type Probe, resolveProbe } from './probe.js';
 import { repoRoot } from './repo-root.js';
@@ -73,6 +73,7 @@ async function startMongoBinary(
       command: binary,
       port: options.port,
       args: (port) => serverArgs(kind, data.dir, port),
+      ...(kind === 'ferretdb' ? { env: ferretdbEnv() } : {}),
       ready: (port) => ({ poll: () => mongoAnswers(`mongodb://127.0.0.1:${port}/`) }),
     });
     return {

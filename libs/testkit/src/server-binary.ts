@@ -9,6 +9,8 @@ export interface ServerBinaryOptions {
   /** A fixed port (the local run's defaults), or undefined to pick free ports. */
   port?: number;
   args: (port: number) => string[];
+  /** Added to the server's environment. */
+  env?: Record<string, string | undefined>;
   ready: (port: number) => ReadyCheck;
   timeoutMs?: number;
 }
@@ -29,6 +31,7 @@ export async function startServerBinary(
         name: options.name,
         command: options.command,
         args: options.args(port),
+        ...(options.env ? { env: options.env } : {}),
         ready: options.ready(port),
         timeoutMs: options.timeoutMs ?? 30_000,
       });

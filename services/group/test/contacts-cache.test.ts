@@ -35,3 +35,33 @@ describe('ContactsCache', () => {
     expect(cache.get(201, [1, 1])).toBeDefined();
   });
 });
+
+describe('ContactsCache.getOrBuild', () => {
+  it('lets callers that miss at the same time share one build, then answers from the cache', async () => {
+    const cache = new ContactsCache();
+    let builds = 0;
+    let release: (data: ReturnType<typeof contact>[]) => void = () => {};
+    const build = () => {
+      builds++;
+      return new Promise<ReturnType<typeof contact>[]>((resolve) => {
+        release = resolve;
+      });
+    };
+    const waiting = Array.from({ length: 5 }, () => cache.getOrBuild(1, [2, 3], build));
+    release([contact(9)]);
+    expect(await Promise.all(waiting)).toEqual(Array.from({ length: 5 }, () => [contact(9)]));
+    expect(builds).toBe(1);
+    expect(await cache.getOrBuild(1, [2, 3], build)).toEqual([contact(9)]);
+    expect(builds).toBe(1);
+  });
+
+  it('builds anew for other versions, and keeps nothing of a build that failed', async () => {
+    const cache = new ContactsCache();
+    await expect(cache.getOrBuild(1, [1, 1], () => Promise.reject(new Error('down')))).rejects.toThrow(
+      'down',
+    );
+    expect(cache.get(1, [1, 1])).toBeUndefined();
+    expect(await cache.getOrBuild(1, [1, 1], async () => [contact(1)])).toEqual([contact(1)]);
+    expect(await cache.getOrBuild(1, [1, 2], async () => [contact(2)])).toEqual([contact(2)]);
+  });
+});

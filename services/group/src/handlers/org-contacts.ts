@@ -38,40 +38,44 @@ export const orgContactsEndpoint = (deps: GroupDeps) => {
       assertMayReadOrganization(caller, organization_id);
       const key = String(organization_id);
       const versions = await Promise.all([deps.lists.orgs.version(key), deps.users.lists.version(key)]);
-      const kept = cache.get(organization_id, versions);
-      if (kept) return { data: kept };
-      const data: Contact[] = [];
-      let bytes = 2;
-      const room = (c: Contact) => {
-        const size = jsonBytes(c) + 1;
-        if (data.length >= CONTACTS_MAX || bytes + size > deps.memberListBytes) return false;
-        data.push(c);
-        bytes += size;
-        return true;
+      return {
+        data: await cache.getOrBuild(organization_id, versions, () => contactsOf(deps, organization_id)),
       };
-      let full = false;
-      for (let skip = 0; !full; skip += PAGE) {
-        const { total, items } = await deps.lists.orgPage(organization_id, skip, PAGE);
-        for (const g of items) {
-          if (!room({ id: g.id, avatar: g.group_avatar || NO_AVATAR, name: g.group_name, type: 'group' })) {
-            full = true;
-            break;
-          }
-        }
-        if (skip + PAGE >= total) break;
-      }
-      for (let skip = 0; !full; skip += PAGE) {
-        const { total, items } = await deps.users.page(organization_id, skip, PAGE);
-        for (const u of items) {
-          if (!room({ id: u.uid, avatar: u.avatar || NO_AVATAR, name: u.name, type: 'user' })) {
-            full = true;
-            break;
-          }
-        }
-        if (skip + PAGE >= total) break;
-      }
-      cache.set(organization_id, versions, data);
-      return { data };
     },
   });
 };
+
+/** The organization's groups, then its users, up to CONTACTS_MAX and the reply's byte budget. */
+async function contactsOf(deps: GroupDeps, organization_id: number): Promise<Contact[]> {
+  const data: Contact[] = [];
+  let bytes = 2;
+  const room = (c: Contact) => {
+    const size = jsonBytes(c) + 1;
+    if (data.length >= CONTACTS_MAX || bytes + size > deps.memberListBytes) return false;
+    data.push(c);
+    bytes += size;
+    return true;
+  };
+  let full = false;
+  for (let skip = 0; !full; skip += PAGE) {
+    const { total, items } = await deps.lists.orgPage(organization_id, skip, PAGE);
+    for (const g of items) {
+      if (!room({ id: g.id, avatar: g.group_avatar || NO_AVATAR, name: g.group_name, type: 'group' })) {
+        full = true;
+        break;
+      }
+    }
+    if (skip + PAGE >= total) break;
+  }
+  for (let skip = 0; !full; skip += PAGE) {
+    const { total, items } = await deps.users.page(organization_id, skip, PAGE);
+    for (const u of items) {
+      if (!room({ id: u.uid, avatar: u.avatar || NO_AVATAR, name: u.name, type: 'user' })) {
+        full = true;
+        break;
+      }
+    }
+    if (skip + PAGE >= total) break;
+  }
+  return data;
+}
