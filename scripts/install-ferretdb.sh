@@ -15,7 +15,9 @@
 # - id-pushdown (ferretdb/id-pushdown.patch, ferretdb/id_pushdown.go): the SQLite backend's Query
 #   and Explain narrow the query to the `_id` index only for a filter that is exactly
 #   `{_id: <string or ObjectId>}`. With the patch, any filter whose `_id` key holds a string or an
-#   ObjectId is narrowed so, whatever other keys it has (`{_id, v}`, `{_id, 'at.7': {$exists}}`).
+#   ObjectId (or `$in` of them, or an anchored prefix regex of letters, digits, `_` and `-`, as
+#   one range of the index) is narrowed so, whatever other keys it has (`{_id, v}`,
+#   `{_id, 'at.7': {$exists}}`, `{_id: /^6162_/}`).
 #   A pre-filter only: every caller of Query (find, count, distinct, aggregate's first $match,
 #   update, findAndModify, delete) filters what it reads again with the whole filter.
 #
@@ -38,7 +40,7 @@
 # FERRETDB_TEST_PATCHES=1 also runs the patches' Go test (ferretdb/statement_locks_test.go).
 set -euo pipefail
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
-PATCH_LEVEL="id-index-1+id-pushdown-2+atomic-1+no-tracking-1+write-queue-1"
+PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 patches="$root/scripts/ferretdb"
 out="$root/.tools/bin/ferretdb"

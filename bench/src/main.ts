@@ -2,6 +2,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fanout } from './fanout.js';
 import { loadOptionsFromEnv } from './load.js';
 import { renderSuite } from './report.js';
+import { startStealWindow } from './steal.js';
 import type { Suite, SuiteResult } from './suite.js';
 import { burst } from './suites/burst.js';
 import { idle } from './suites/idle.js';
@@ -49,6 +50,7 @@ console.log(
   `@im/bench ${new Date().toISOString()}: ${machine}; Node.js ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`,
 );
 
+const steal = startStealWindow();
 const results: SuiteResult[] = [];
 const failures: string[] = [];
 for (const suite of selected) {
@@ -71,6 +73,12 @@ if (failures.length > 0) {
     `FAILED (the figures above, if any, are not to be trusted):\n${failures.map((f) => `  ${f}`).join('\n')}\n`,
   );
 }
+const stealPct = steal.stop();
+if (stealPct !== undefined) {
+  console.log(
+    `CPU steal during the run: ${stealPct.toFixed(1)}% of the machine's CPU time (time the hypervisor gave other guests)\n`,
+  );
+}
 // Last line: every figure, for scripts and for comparing runs.
 console.log(
   JSON.stringify({
@@ -80,6 +88,7 @@ console.log(
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     loadAverageBefore: loadBefore,
+    stealPct,
     load,
     // The tables are above; the figures they show are in `runs`, `checks` and `figures`.
     suites: results.map(({ sections: _tables, ...result }) => result),

@@ -14,6 +14,23 @@ import (
 	"github.com/FerretDB/FerretDB/internal/util/must"
 )
 
+// pushdownWhere is the WHERE clause (and its arguments) that narrows a query with the `_id`
+// index, if the filter allows one: an `_id` value or `$in` of them (idPushdown), or an `_id` prefix
+// (prefixPushdown). Query and Explain both use it, so explain says what a query does.
+func pushdownWhere(filter *types.Document) (string, []any, bool) {
+	if ids, ok := idPushdown(filter); ok {
+		where, args := idWhere(ids)
+		return where, args, true
+	}
+
+	if prefix, ok := prefixPushdown(filter); ok {
+		where, args := prefixWhere(prefix)
+		return where, args, true
+	}
+
+	return "", nil, false
+}
+
 // maxPushdownIDs bounds an `$in` looked up through the index: one SQL parameter per value.
 const maxPushdownIDs = 1000
 
@@ -25,6 +42,23 @@ const maxPushdownIDs = 1000
 // pre-filter only: every caller of Query filters the documents it gets again with the whole
 // filter (common.FilterIterator, common.FilterDocument).
 func idPushdown(filter *types.Document) ([]any, bool) {
+	v, ok := idValue(filter)
+	if !ok {
+		return nil, false
+	}
+
+	switch v := v.(type) {
+	case string, types.ObjectID:
+		return []any{v}, true
+	case *types.Document:
+		return inPushdown(v)
+	default:
+		return nil, false
+	}
+}
+
+// idValue returns the value of the filter's `_id` key when it has exactly one.
+func idValue(filter *types.Document) (any, bool) {
 	n := 0
 
 	for _, k := range filter.Keys() {
@@ -39,14 +73,7 @@ func idPushdown(filter *types.Document) ([]any, bool) {
 
 	v, _ := filter.Get("_id")
 
-	switch v := v.(type) {
-	case string, types.ObjectID:
-		return []any{v}, true
-	case *types.Document:
-		return inPushdown(v)
-	default:
-		return nil, false
-	}
+	return v, true
 }
 
 // inPushdown returns the values of `{$in: [<string or ObjectID>, ...]}`.
@@ -103,4 +130,76 @@ func idWhere(ids []any) (string, []any) {
 	placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
 
 	return fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, placeholders), args
+}
+
+// prefixPushdown returns the literal of an anchored prefix regular expression on `_id`, without
+// options: `{_id: /^abc_/}` or `{_id: {$regex: "^abc_"}}` (a regex or a string), whatever other
+// keys the filter has, when the literal is made of ASCII letters, digits, `_` and `-` only. Those
+// characters stand for themselves in a pattern and in JSON text alike, so the strings that start
+// with the literal are exactly the `_id`s whose JSON text starts with `"` and the literal: one
+// range of the `_id` index (prefixWhere). MongoDB serves the same shape with index bounds. Like
+// idPushdown a pre-filter only; the whole filter is applied again to what it reads.
+func prefixPushdown(filter *types.Document) (string, bool) {
+	v, ok := idValue(filter)
+	if !ok {
+		return "", false
+	}
+
+	var pattern string
+
+	switch v := v.(type) {
+	case types.Regex:
+		if v.Options != "" {
+			return "", false
+		}
+
+		pattern = v.Pattern
+	case *types.Document:
+		if v.Len() != 1 {
+			return "", false
+		}
+
+		r, err := v.Get("$regex")
+		if err != nil {
+			return "", false
+		}
+
+		switch r := r.(type) {
+		case string:
+			pattern = r
+		case types.Regex:
+			if r.Options != "" {
+				return "", false
+			}
+
+			pattern = r.Pattern
+		default:
+			return "", false
+		}
+	default:
+		return "", false
+	}
+
+	literal, ok := strings.CutPrefix(pattern, "^")
+	if !ok || literal == "" {
+		return "", false
+	}
+
+	for _, c := range []byte(literal) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return "", false
+		}
+	}
+
+	return literal, true
+}
+
+// prefixWhere is the range of the `_id` index that holds the strings starting with prefix: JSON
+// texts from `"prefix` up to, not including, the same with its last byte one higher (a letter,
+// digit, `_` or `-` plus one is never past 0x7f).
+func prefixWhere(prefix string) (string, []any) {
+	from := `"` + prefix
+	to := from[:len(from)-1] + string(from[len(from)-1]+1)
+
+	return fmt.Sprintf(` WHERE %s >= ? AND %s < ?`, metadata.IDColumn, metadata.IDColumn), []any{from, to}
 }

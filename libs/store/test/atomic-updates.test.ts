@@ -192,3 +192,55 @@ describe('a filter of _id and more', () => {
     expect(await docs.find({}).toArray()).toEqual([{ _id: 'a', other: 1, tag: 't' }]);
   });
 });
+
+describe('an anchored prefix of _id', () => {
+  // Ids around the prefix `ab_`: escapes in JSON text (quote, backslash, <, control), the next
+  // byte up (`ab``), a shorter id, non-ASCII, and non-string ids that a text range must not catch.
+  const ids: (string | number | ObjectId)[] = [
+    'ab_',
+    'ab_1',
+    'ab_"q',
+    'ab_\\b',
+    'ab_<x>',
+    'ab_\u0001',
+    'ab_é',
+    'ab_\u2028',
+    'ab`',
+    'ab',
+    'aa_9',
+    'ab_zz',
+    'Ab_1',
+    7,
+    new ObjectId(),
+  ];
+
+  it('is one range of the _id index, and matches what a scan matches', async () => {
+    const docs = dbs[0].collection<{ _id: string | number | ObjectId; n: number }>('prefixes');
+    await docs.insertMany(ids.map((_id, n) => ({ _id, n })));
+    const expected = ids.filter((id): id is string => typeof id === 'string' && id.startsWith('ab_')).sort();
+    const byRegex = await docs.find({ _id: /^ab_/ }, { sort: { _id: 1 } }).toArray();
+    const byString = await docs.find({ _id: { $regex: '^ab_' } }, { sort: { _id: 1 } }).toArray();
+    expect(byRegex.map((d) => d._id)).toEqual(expected);
+    expect(byString.map((d) => d._id)).toEqual(expected);
+    expect(await docs.countDocuments({ _id: /^ab_/, n: { $gte: 1 } })).toBe(expected.length - 1);
+    expect((await docs.deleteMany({ _id: /^ab_z/ })).deletedCount).toBe(1);
+    const explain = (filter: Document) => dbs[0].command({ explain: { find: 'prefixes', filter } });
+    const answer = await explain({ _id: /^ab_/ });
+    if (ferret) {
+      expect(answer.filterPushdown).toBe(true);
+      expect(JSON.stringify(answer)).toMatch(/SEARCH .* USING INDEX/);
+      // Options, characters a pattern or JSON text treat specially, or no anchor: not narrowed.
+      for (const filter of [
+        { _id: /^ab_/i },
+        { _id: /^ab./ },
+        { _id: /^a"b/ },
+        { _id: /ab_/ },
+        { _id: /^/ },
+      ]) {
+        expect((await explain(filter)).filterPushdown).toBe(false);
+      }
+    } else {
+      expect(JSON.stringify(answer)).toMatch(/IXSCAN/);
+    }
+  });
+});

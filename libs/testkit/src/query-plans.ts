@@ -88,7 +88,7 @@ export function classifyFerretdb(shape: QueryShape, answer: Document): PlanVerdi
   const sort = shape.sort ? ', sorted in memory' : '';
   return {
     indexed: false,
-    reason: `no filterPushdown (FerretDB pushes down only a filter with an _id string, ObjectId or $in of them): every document read${sort}; ${planText}`,
+    reason: `no filterPushdown (FerretDB pushes down only a filter with an _id string, ObjectId, $in of them or anchored prefix regex): every document read${sort}; ${planText}`,
   };
 }
 

@@ -57,7 +57,7 @@ describe('classifyFerretdb', () => {
     expect(verdict).toEqual({
       indexed: false,
       reason:
-        'no filterPushdown (FerretDB pushes down only a filter with an _id string, ObjectId or $in of them): every document read, sorted in memory; SCAN things_9e7a4f34',
+        'no filterPushdown (FerretDB pushes down only a filter with an _id string, ObjectId, $in of them or anchored prefix regex): every document read, sorted in memory; SCAN things_9e7a4f34',
     });
   });
 

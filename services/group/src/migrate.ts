@@ -5,7 +5,7 @@ import type { Collection, Db, Document } from 'mongodb';
 import { type DirectoryUsers, directoryUserId } from './projections/directory-users.js';
 import type { EventOutcomes, Outcome } from './repositories/event-outcomes.js';
 import type { GroupConversations } from './repositories/group-conversations.js';
-import { type GroupLists, userEntry } from './repositories/group-lists.js';
+import type { GroupLists } from './repositories/group-lists.js';
 import type { GroupMembers } from './repositories/group-members.js';
 import { type GroupDoc, groupKey } from './repositories/groups.js';
 import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
@@ -81,16 +81,14 @@ export async function migrateLookups(
   // Members: the records of live groups into lists (deleted groups' members are never read).
   if (existing.has('group_members')) {
     const byGroup = new Map<number, string[]>();
-    const byUser = new Map<string, number[]>();
     for await (const m of db.collection<Document>('group_members').find({})) {
       const groupId = m.group_id as number;
       if (!live.has(groupId)) continue;
       (byGroup.get(groupId) ?? byGroup.set(groupId, []).get(groupId)!).push(m.client_id as string);
-      (byUser.get(m.client_id) ?? byUser.set(m.client_id, []).get(m.client_id)!).push(groupId);
     }
-    for (const [groupId, ids] of byGroup) await s.members.insertMissing(groupId, ids);
-    for (const [clientId, ids] of byUser) {
-      await s.lists.users.change(clientId, { upsert: ids.map((id) => userEntry(live.get(id)!)) });
+    for (const [groupId, ids] of byGroup) {
+      await s.members.insertMissing(groupId, ids);
+      await s.lists.joined(live.get(groupId)!, ids);
     }
     done.members = byGroup.size;
   }
@@ -152,6 +150,42 @@ export async function migrateLookups(
     if (!isDuplicateKeyError(error)) throw error; // another copy finished first
   }
   log.info(done, 'converted data of older versions to string-_id look-ups');
+  return true;
+}
+
+/** The mark of the conversion from one list of groups per client to membership documents. */
+export const MEMBERSHIPS_MIGRATION = 'user-memberships-1';
+
+/**
+ * One-time conversion, at start, of the members' lists of groups of the versions before
+ * `group_memberships` (`group_user_lists`, a sorted list per client): every live group's members
+ * get their membership documents, built from the group's member list (which both versions keep),
+ * then the old lists are dropped. Run again after a crash it inserts nothing twice. Reads each live
+ * group once; later starts read one document.
+ */
+export async function migrateMemberships(
+  db: Db,
+  s: { groups: Collection<Document>; members: GroupMembers; lists: GroupLists },
+  log: Logger,
+): Promise<boolean> {
+  const marks = db.collection<{ _id: string; at: Date }>('group_migrations');
+  if (await marks.findOne({ _id: MEMBERSHIPS_MIGRATION })) return false;
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  let groups = 0;
+  if (existing.has('group_user_lists')) {
+    for await (const group of s.groups.find({ status: 'active' })) {
+      const members = await s.members.list(group.id as number);
+      await s.lists.joined(group as unknown as GroupDoc, members);
+      groups++;
+    }
+    await db.dropCollection('group_user_lists').catch(() => undefined);
+  }
+  try {
+    await marks.insertOne({ _id: MEMBERSHIPS_MIGRATION, at: new Date() });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error; // another copy finished first
+  }
+  if (groups > 0) log.info({ groups }, "converted the members' lists of groups to membership documents");
   return true;
 }
 

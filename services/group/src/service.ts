@@ -20,7 +20,7 @@ import { updateGroupEndpoint } from './handlers/update-group.js';
 import { userGroupsEndpoint } from './handlers/user-groups.js';
 import { type Housekeeping, type HousekeepingSettings, startHousekeeping } from './housekeeping.js';
 import { memberListBudget } from './member-budget.js';
-import { migrateLookups } from './migrate.js';
+import { migrateLookups, migrateMemberships } from './migrate.js';
 import { consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
 import { EventOutcomes } from './repositories/event-outcomes.js';
 import { GroupConversations } from './repositories/group-conversations.js';
@@ -100,6 +100,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   // Every other collection is read by `_id` only: no index to create.
   await outbox.ensureIndexes();
   await migrateLookups(db, { members, lists, conversations, users, outbox, outcomes, keys }, log);
+  await migrateMemberships(db, { groups: groups.collection as never, members, lists }, log);
 
   const publisher = new EventPublisher(handles.js);
   const relay = startRelay({

@@ -2,6 +2,7 @@ import { queryLimit } from '@im/store';
 import type { Db } from 'mongodb';
 import type { GroupDoc } from './groups.js';
 import { SortedLists, type SortedPage } from './sorted-lists.js';
+import { type UserGroupEntry, UserMemberships } from './user-memberships.js';
 
 /**
  * Entries per chunk of a list of groups (or users): FerretDB's time to read a document grows
@@ -17,26 +18,9 @@ export interface OrgGroupEntry {
   group_avatar: string;
 }
 
-/** A group as a member's list of groups shows it. */
-export interface UserGroupEntry {
-  id: number;
-  group_name: string;
-  organization_id: number;
-  conversion_id: string;
-  group_avatar: string;
-}
-
 export const orgEntry = (g: GroupDoc): OrgGroupEntry => ({
   id: g.id,
   group_name: g.group_name,
-  group_avatar: g.group_avatar,
-});
-
-export const userEntry = (g: GroupDoc): UserGroupEntry => ({
-  id: g.id,
-  group_name: g.group_name,
-  organization_id: g.organization_id,
-  conversion_id: g.conversion_id,
   group_avatar: g.group_avatar,
 });
 
@@ -45,16 +29,16 @@ export const userEntry = (g: GroupDoc): UserGroupEntry => ({
  *
  * - `group_org_lists`: per organization (key `String(organization_id)`), its live groups by id
  *   (`GET /im/org/<id>/groups`, the groups of contacts);
- * - `group_user_lists`: per client id, the live groups it is a member of, by id
- *   (`GET /im/user/<client_id>/groups`).
+ * - `group_memberships`: per client id, the live groups it is a member of, by id
+ *   (`GET /im/user/<client_id>/groups`): one document per membership (UserMemberships).
  *
- * Both are SortedLists: a page and its total are the head and one or two chunks, by `_id`.
- * Entries carry what the pages show, so a rename rewrites the entry in the organization's list and
- * in every member's list.
+ * The organization's list is a SortedList: a page and its total are the head and one or two
+ * chunks, by `_id`. Entries carry what the pages show, so a rename rewrites the entry in the
+ * organization's list and in every member's list.
  */
 export class GroupLists {
   readonly orgs: SortedLists<OrgGroupEntry, number>;
-  readonly users: SortedLists<UserGroupEntry, number>;
+  readonly users: UserMemberships;
 
   constructor(db: Db) {
     const limit = queryLimit(db);
@@ -63,11 +47,7 @@ export class GroupLists {
       chunkSize: LIST_CHUNK,
       ...limit,
     });
-    this.users = new SortedLists<UserGroupEntry, number>(db, 'group_user_lists', {
-      keyOf: (e) => e.id,
-      chunkSize: LIST_CHUNK,
-      ...limit,
-    });
+    this.users = new UserMemberships(db);
   }
 
   orgPage(organizationId: number, skip: number, limit: number): Promise<SortedPage<OrgGroupEntry>> {
@@ -86,13 +66,12 @@ export class GroupLists {
     await this.orgs.change(String(group.organization_id), { remove: [group.id] });
   }
 
-  async joined(group: GroupDoc, clientIds: readonly string[]): Promise<void> {
-    const entry = userEntry(group);
-    await this.users.changeEach(clientIds, () => ({ upsert: [entry] }));
+  joined(group: GroupDoc, clientIds: readonly string[]): Promise<void> {
+    return this.users.joined(group, clientIds);
   }
 
-  async left(groupId: number, clientIds: readonly string[]): Promise<void> {
-    await this.users.changeEach(clientIds, () => ({ remove: [groupId] }));
+  left(groupId: number, clientIds: readonly string[]): Promise<void> {
+    return this.users.left(groupId, clientIds);
   }
 
   /** The new name in the organization's list and in the lists of `members`. */
@@ -101,8 +80,6 @@ export class GroupLists {
     await this.orgs.change(String(group.organization_id), {
       patch: { key: group.id, change: (e) => ({ ...e, group_name: name }) },
     });
-    await this.users.changeEach(members, () => ({
-      patch: { key: group.id, change: (e) => ({ ...e, group_name: name }) },
-    }));
+    await this.users.renamed(group, members);
   }
 }

@@ -178,18 +178,6 @@ export class SortedLists<T, K extends string | number> {
     return done;
   }
 
-  /** The same change of many lists, `parallel` at a time. */
-  async changeEach(keys: readonly string[], change: (key: string) => SortedChange<T, K>, parallel = 8) {
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) {
-        const key = keys[next++] as string;
-        await this.change(key, change(key));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, keys.length) }, worker));
-  }
-
   #head(key: string): Promise<SortedHead<T, K> | null> {
     return this.docs.findOne({ _id: key }, this.#read) as Promise<SortedHead<T, K> | null>;
   }

@@ -10,8 +10,15 @@ const Status = Type.Object({
 
 /**
  * `/healthz`: the process is alive. `/readyz`: NATS is connected and every service the gateway
- * routes to answers a `$SRV` ping (collected until 100 ms pass without a new answer); otherwise 503, so a load balancer sends traffic elsewhere.
+ * routes to answers a `$SRV` ping within READY_WAIT_MS; otherwise 503, so a load balancer sends
+ * traffic elsewhere. The answers are taken until each service has answered (at once, normally)
+ * or the wait is over. It used to stop at the first 100 ms without a new answer: a service busy
+ * under load (or on a machine whose hypervisor took its core for a moment) then answered late and
+ * looked down, and a loaded system was taken out of the balancer for being loaded.
  */
+/** How long /readyz waits for every service's ping answer. */
+const READY_WAIT_MS = 1_000;
+
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
@@ -39,10 +46,21 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       const connected = app.bus.connected && !app.nc.isClosed() && !app.nc.isDraining();
       if (connected && !app.draining) {
         try {
-          const answers = await new Svcm(app.nc)
-            .client({ strategy: 'stall', stall: 100, maxWait: 1_000 })
-            .ping();
-          for await (const answer of answers) if (answer.name in services) services[answer.name] = true;
+          const answers = await new Svcm(app.nc).client({ strategy: 'timer', maxWait: READY_WAIT_MS }).ping();
+          // Answered once every service has: the iterator itself ends only when its timer does.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, READY_WAIT_MS);
+            const done = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+            (async () => {
+              for await (const answer of answers) {
+                if (answer.name in services) services[answer.name] = true;
+                if (Object.values(services).every(Boolean)) break;
+              }
+            })().then(done, done);
+          });
         } catch {
           // No service at all answers: the ping fails with "no responders". Everything stays false.
         }
