@@ -42,28 +42,22 @@ export function startCpu(processes: readonly WatchedProcess[]): { stop(): CpuFig
   const before = processes.map((p) => readCpuMs(p.pid));
   const wakeupsBefore = processes.map((p) => readWakeups(p.pid));
   const started = performance.now();
-  return { stop: () => cpuSince(processes, before, wakeupsBefore, started) };
-}
-
-function cpuSince(
-  processes: readonly WatchedProcess[],
-  before: (number | undefined)[],
-  wakeupsBefore: (number | undefined)[],
-  started: number,
-): CpuFigures {
-  const wallMs = performance.now() - started;
-  const figures = processes.map((p, i) => ({
-    name: p.name,
-    pid: p.pid,
-    pctOfCore: (100 * ((readCpuMs(p.pid) ?? Number.NaN) - (before[i] ?? Number.NaN))) / wallMs,
-    wakeupsPerS: (1_000 * ((readWakeups(p.pid) ?? Number.NaN) - (wakeupsBefore[i] ?? Number.NaN))) / wallMs,
-  }));
-  return {
-    seconds: wallMs / 1_000,
-    totalPctOfCore: figures.reduce((sum, p) => sum + p.pctOfCore, 0),
-    totalWakeupsPerS: figures.reduce((sum, p) => sum + p.wakeupsPerS, 0),
-    processes: figures,
+  const stop = (): CpuFigures => {
+    const wallMs = performance.now() - started;
+    const figures = processes.map((p, i) => ({
+      name: p.name,
+      pid: p.pid,
+      pctOfCore: (100 * ((readCpuMs(p.pid) ?? Number.NaN) - (before[i] ?? Number.NaN))) / wallMs,
+      wakeupsPerS: (1_000 * ((readWakeups(p.pid) ?? Number.NaN) - (wakeupsBefore[i] ?? Number.NaN))) / wallMs,
+    }));
+    return {
+      seconds: wallMs / 1_000,
+      totalPctOfCore: figures.reduce((sum, p) => sum + p.pctOfCore, 0),
+      totalWakeupsPerS: figures.reduce((sum, p) => sum + p.wakeupsPerS, 0),
+      processes: figures,
+    };
   };
+  return { stop };
 }
 
 /**

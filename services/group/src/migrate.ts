@@ -7,7 +7,7 @@ import type { EventOutcomes, Outcome } from './repositories/event-outcomes.js';
 import type { GroupConversations } from './repositories/group-conversations.js';
 import type { GroupLists } from './repositories/group-lists.js';
 import type { GroupMembers } from './repositories/group-members.js';
-import { type GroupDoc, groupKey } from './repositories/groups.js';
+import { type GroupDoc, type Groups, groupKey } from './repositories/groups.js';
 import type { IdempotencyKeys } from './repositories/idempotency-keys.js';
 
 /** The mark that says this start's one-time conversion is done (`group_migrations`). */
@@ -25,7 +25,7 @@ const BATCH = 1_000;
  * move to their day collection; existing Idempotency-Keys join the expiry queue. Each step
  * tolerates being run twice (a crash before the mark). Scans once; later starts read one document.
  */
-export async function migrateLookups(
+export function migrateLookups(
   db: Db,
   s: {
     members: GroupMembers;
@@ -38,9 +38,15 @@ export async function migrateLookups(
   },
   log: Logger,
 ): Promise<boolean> {
-  const marks = db.collection<{ _id: string; at: Date }>('group_migrations');
-  if (await marks.findOne({ _id: LOOKUPS_MIGRATION })) return false;
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  return once(db, LOOKUPS_MIGRATION, (existing) => convertLookups(db, existing, s, log));
+}
+
+async function convertLookups(
+  db: Db,
+  existing: Set<string>,
+  s: Parameters<typeof migrateLookups>[1],
+  log: Logger,
+): Promise<void> {
   const done: Record<string, number> = {};
 
   // Groups: copy under the string `_id`, then delete the old document (the old unique index on
@@ -144,13 +150,7 @@ export async function migrateLookups(
     done.idempotency_keys = keys;
   }
 
-  try {
-    await marks.insertOne({ _id: LOOKUPS_MIGRATION, at: new Date() });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error; // another copy finished first
-  }
   log.info(done, 'converted data of older versions to string-_id look-ups');
-  return true;
 }
 
 /** The mark of the conversion from one list of groups per client to membership documents. */
@@ -163,29 +163,38 @@ export const MEMBERSHIPS_MIGRATION = 'user-memberships-1';
  * then the old lists are dropped. Run again after a crash it inserts nothing twice. Reads each live
  * group once; later starts read one document.
  */
-export async function migrateMemberships(
+export function migrateMemberships(
   db: Db,
-  s: { groups: Collection<Document>; members: GroupMembers; lists: GroupLists },
+  s: { groups: Groups; members: GroupMembers; lists: GroupLists },
   log: Logger,
 ): Promise<boolean> {
-  const marks = db.collection<{ _id: string; at: Date }>('group_migrations');
-  if (await marks.findOne({ _id: MEMBERSHIPS_MIGRATION })) return false;
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  let groups = 0;
-  if (existing.has('group_user_lists')) {
-    for await (const group of s.groups.find({ status: 'active' })) {
-      const members = await s.members.list(group.id as number);
-      await s.lists.joined(group as unknown as GroupDoc, members);
+  return once(db, MEMBERSHIPS_MIGRATION, async (existing) => {
+    if (!existing.has('group_user_lists')) return;
+    let groups = 0;
+    for await (const group of s.groups.collection.find({ status: 'active' })) {
+      await s.lists.joined(group, await s.members.list(group.id));
       groups++;
     }
     await db.dropCollection('group_user_lists').catch(() => undefined);
-  }
+    log.info({ groups }, "converted the members' lists of groups to membership documents");
+  });
+}
+
+/**
+ * Runs a one-time conversion unless its mark is in `group_migrations`, then sets the mark: true
+ * when it ran. `work` gets the names of the database's collections, and must tolerate being run
+ * twice (a crash before the mark, or two copies starting together).
+ */
+async function once(db: Db, mark: string, work: (existing: Set<string>) => Promise<void>): Promise<boolean> {
+  const marks = db.collection<{ _id: string; at: Date }>('group_migrations');
+  if (await marks.findOne({ _id: mark })) return false;
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  await work(existing);
   try {
-    await marks.insertOne({ _id: MEMBERSHIPS_MIGRATION, at: new Date() });
+    await marks.insertOne({ _id: mark, at: new Date() });
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error; // another copy finished first
   }
-  if (groups > 0) log.info({ groups }, "converted the members' lists of groups to membership documents");
   return true;
 }
 

@@ -100,7 +100,7 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
   // Every other collection is read by `_id` only: no index to create.
   await outbox.ensureIndexes();
   await migrateLookups(db, { members, lists, conversations, users, outbox, outcomes, keys }, log);
-  await migrateMemberships(db, { groups: groups.collection as never, members, lists }, log);
+  await migrateMemberships(db, { groups, members, lists }, log);
 
   const publisher = new EventPublisher(handles.js);
   const relay = startRelay({

@@ -56,26 +56,27 @@ async function contactsOf(deps: GroupDeps, organization_id: number): Promise<Con
     bytes += size;
     return true;
   };
-  let full = false;
-  for (let skip = 0; !full; skip += PAGE) {
-    const { total, items } = await deps.lists.orgPage(organization_id, skip, PAGE);
-    for (const g of items) {
-      if (!room({ id: g.id, avatar: g.group_avatar || NO_AVATAR, name: g.group_name, type: 'group' })) {
-        full = true;
-        break;
-      }
-    }
-    if (skip + PAGE >= total) break;
-  }
-  for (let skip = 0; !full; skip += PAGE) {
-    const { total, items } = await deps.users.page(organization_id, skip, PAGE);
-    for (const u of items) {
-      if (!room({ id: u.uid, avatar: u.avatar || NO_AVATAR, name: u.name, type: 'user' })) {
-        full = true;
-        break;
-      }
-    }
-    if (skip + PAGE >= total) break;
+  const full = await addPages(
+    (skip) => deps.lists.orgPage(organization_id, skip, PAGE),
+    (g) => room({ id: g.id, avatar: g.group_avatar || NO_AVATAR, name: g.group_name, type: 'group' }),
+  );
+  if (!full) {
+    await addPages(
+      (skip) => deps.users.page(organization_id, skip, PAGE),
+      (u) => room({ id: u.uid, avatar: u.avatar || NO_AVATAR, name: u.name, type: 'user' }),
+    );
   }
   return data;
+}
+
+/** Adds a list's entries, PAGE at a time, until `add` refuses one (true: full) or the list ends. */
+async function addPages<T>(
+  page: (skip: number) => Promise<{ total: number; items: T[] }>,
+  add: (entry: T) => boolean,
+): Promise<boolean> {
+  for (let skip = 0; ; skip += PAGE) {
+    const { total, items } = await page(skip);
+    for (const entry of items) if (!add(entry)) return true;
+    if (skip + PAGE >= total) return false;
+  }
 }

@@ -8,6 +8,9 @@ const Status = Type.Object({
   services: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
 });
 
+/** How long /readyz waits for every service's ping answer. */
+const READY_WAIT_MS = 1_000;
+
 /**
  * `/healthz`: the process is alive. `/readyz`: NATS is connected and every service the gateway
  * routes to answers a `$SRV` ping within READY_WAIT_MS; otherwise 503, so a load balancer sends
@@ -16,9 +19,6 @@ const Status = Type.Object({
  * under load (or on a machine whose hypervisor took its core for a moment) then answered late and
  * looked down, and a loaded system was taken out of the balancer for being loaded.
  */
-/** How long /readyz waits for every service's ping answer. */
-const READY_WAIT_MS = 1_000;
-
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
@@ -47,20 +47,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       if (connected && !app.draining) {
         try {
           const answers = await new Svcm(app.nc).client({ strategy: 'timer', maxWait: READY_WAIT_MS }).ping();
-          // Answered once every service has: the iterator itself ends only when its timer does.
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, READY_WAIT_MS);
-            const done = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-            (async () => {
-              for await (const answer of answers) {
-                if (answer.name in services) services[answer.name] = true;
-                if (Object.values(services).every(Boolean)) break;
-              }
-            })().then(done, done);
-          });
+          for await (const answer of answers) {
+            if (answer.name in services) services[answer.name] = true;
+            if (Object.values(services).every(Boolean)) break; // all in: no need to wait out maxWait
+          }
         } catch {
           // No service at all answers: the ping fails with "no responders". Everything stays false.
         }
