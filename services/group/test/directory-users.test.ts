@@ -52,6 +52,17 @@ const usersBecome = (organization_id: number, expected: unknown) =>
     return JSON.stringify(now) === JSON.stringify(expected) ? now : undefined;
   });
 
+/**
+ * Waits until the projection's consumer has handled every event published so far. Events are
+ * applied many at once (DIRECTORY_USERS_CONCURRENCY), so a later event showing says nothing of an
+ * earlier one: only an empty backlog does.
+ */
+const drained = () =>
+  eventually(async () => {
+    const info = await h.jsm.consumers.info(Streams.directory.name, DIRECTORY_USERS_DURABLE);
+    return info.num_pending === 0 && info.num_ack_pending === 0 ? info : undefined;
+  });
+
 describe('directory users', () => {
   it('shows the users of the organization after its groups, by uid, avatar "0" when none', async () => {
     const { group_id } = await h.call<CreateGroupReply>(GroupSubjects.create, {
@@ -87,11 +98,8 @@ describe('directory users', () => {
     await upsert(30, 5, 'new name', minute(10));
     await usersBecome(30, [{ id: 5, avatar: '0', name: 'new name', type: 'user' }]);
     await upsert(30, 5, 'stale name', minute(9)); // older: ignored
-    await upsert(30, 6, 'marker', minute(1)); // arrives after the stale one: once it shows, that one was handled
-    await usersBecome(30, [
-      { id: 5, avatar: '0', name: 'new name', type: 'user' },
-      { id: 6, avatar: '0', name: 'marker', type: 'user' },
-    ]);
+    await drained();
+    expect(await users(30)).toEqual([{ id: 5, avatar: '0', name: 'new name', type: 'user' }]);
   });
 
   it('removes a deleted user, and an older upsert delivered later does not bring it back', async () => {
@@ -100,26 +108,43 @@ describe('directory users', () => {
     await remove(40, 8, minute(5));
     await usersBecome(40, []);
     await upsert(40, 8, 'ghost', minute(4));
-    await upsert(40, 9, 'marker', minute(1));
-    await usersBecome(40, [{ id: 9, avatar: '0', name: 'marker', type: 'user' }]);
+    await drained();
+    expect(await users(40)).toEqual([]);
     await upsert(40, 8, 'back', minute(6)); // a newer upsert does
-    await usersBecome(40, [
-      { id: 8, avatar: '0', name: 'back', type: 'user' },
-      { id: 9, avatar: '0', name: 'marker', type: 'user' },
-    ]);
+    await usersBecome(40, [{ id: 8, avatar: '0', name: 'back', type: 'user' }]);
+  });
+
+  it("ends at each user's newest event after a burst applied many at once, in any order", async () => {
+    // 120 users, each with three events in shuffled order: the last by time wins, a delete too.
+    const events: (() => Promise<string>)[] = [];
+    const expected: { id: number; avatar: string; name: string; type: 'user' }[] = [];
+    for (let uid = 1; uid <= 120; uid++) {
+      const deletedLast = uid % 7 === 0;
+      events.push(() => upsert(60, uid, `old ${uid}`, minute(1)));
+      events.push(() => upsert(60, uid, `newest ${uid}`, minute(deletedLast ? 2 : 3)));
+      events.push(
+        deletedLast ? () => remove(60, uid, minute(3)) : () => upsert(60, uid, `mid ${uid}`, minute(2)),
+      );
+      if (!deletedLast) expected.push({ id: uid, avatar: '0', name: `newest ${uid}`, type: 'user' });
+    }
+    // A fixed shuffle (a stride coprime with the count), so a failure repeats.
+    const order = events.map((_, i) => events[(i * 97) % events.length] as () => Promise<string>);
+    await Promise.all(order.map((send) => send()));
+    await drained();
+    expect(await users(60)).toEqual(expected);
   });
 
   it('parks an unreadable event on the dead-letter subject instead of blocking the others', async () => {
     const bad = await announce(DirectoryUserSubjects.upserted, {
-      organization_id: 50,
+      organization_id: 70,
       uid: 'not-a-number',
       name: 'x',
       avatar: '',
       role: 'student',
       occurred_at: minute(1),
     });
-    await upsert(50, 1, 'after the bad one', minute(1));
-    await usersBecome(50, [{ id: 1, avatar: '0', name: 'after the bad one', type: 'user' }]);
+    await upsert(70, 1, 'after the bad one', minute(1));
+    await usersBecome(70, [{ id: 1, avatar: '0', name: 'after the bad one', type: 'user' }]);
     const parked = await eventually(async () => {
       const info = await h.jsm.streams.info(Streams.deadLetters.name);
       for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
