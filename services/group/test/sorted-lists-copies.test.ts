@@ -23,14 +23,19 @@ interface E {
   by: number;
 }
 
-const copies = (collection: string) =>
+const copies = (collection: string, dirSize: number) =>
   dbs.map(
-    (db) => new SortedLists<E, number>(db, collection, { keyOf: (e) => e.id, chunkSize: 8, tailSize: 4 }),
+    (db) =>
+      new SortedLists<E, number>(db, collection, { keyOf: (e) => e.id, chunkSize: 8, tailSize: 4, dirSize }),
   );
 
-describe('SortedLists changed by two copies', () => {
+// With the directory inline in the head, and in pages of 2 chunks (which split and drop too).
+describe.each([
+  { form: 'inline', dirSize: 64 },
+  { form: 'paged', dirSize: 2 },
+])('SortedLists changed by two copies, directory $form', ({ form, dirSize }) => {
   it('keeps every upsert and every removal, across chunk splits and seals', async () => {
-    const [a, b] = copies('members');
+    const [a, b] = copies(`members_${form}`, dirSize);
     const ids = Array.from({ length: 120 }, (_, i) => i);
     // Interleaved ids (so both copies write the same chunks), a few at a time from each copy.
     await Promise.all(

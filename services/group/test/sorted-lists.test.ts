@@ -16,13 +16,21 @@ interface E {
   v: string;
 }
 
-describe('SortedLists', () => {
-  it('pages across chunk boundaries in key order, whatever order entries came in', async () => {
-    const list = new SortedLists<E, number>(h.store.db, 'test_sorted_a', {
+// Both directory forms: inline in the head (a page of 64 chunks), and paged (pages of 2 chunks,
+// so a few dozen entries span several pages, which split and drop as the chunks do).
+describe.each([
+  { form: 'inline', dirSize: 64 },
+  { form: 'paged', dirSize: 2 },
+])('SortedLists with its directory $form', ({ form, dirSize }) => {
+  const listOf = (name: string) =>
+    new SortedLists<E, number>(h.store.db, `test_sorted_${name}_${form}`, {
       keyOf: (e) => e.id,
       chunkSize: 8,
       tailSize: 4,
+      dirSize,
     });
+  it('pages across chunk boundaries in key order, whatever order entries came in', async () => {
+    const list = listOf('a');
     const ids = Array.from({ length: 60 }, (_, i) => (i * 37) % 60); // a permutation
     for (const id of ids) await list.change('k', { upsert: [{ id, v: `v${id}` }] });
     expect(await list.count('k')).toBe(60);
@@ -39,16 +47,22 @@ describe('SortedLists', () => {
         Array.from({ length: Math.max(0, Math.min(limit, 60 - skip)) }, (_, i) => skip + i),
       );
     }
-    const head = await list.docs.findOne({ _id: 'k' });
-    expect((head as { chunks: unknown[] }).chunks.length).toBeGreaterThan(3);
+    const head = (await list.docs.findOne({ _id: 'k' })) as { chunks?: unknown[]; dirs?: unknown[] };
+    if (form === 'inline') {
+      expect(head.chunks?.length).toBeGreaterThan(3);
+      expect(head.dirs).toBeUndefined();
+    } else {
+      // Chunks of 8 to 16 entries, pages of 2 to 4 chunks: 60 entries fill more than one page.
+      expect(head.dirs?.length).toBeGreaterThanOrEqual(2);
+      expect(head.chunks).toBeUndefined();
+    }
+    const picked = await list.pick('k', [0, 17, 33, 59, 61]);
+    expect([...picked.keys()].sort((a, b) => a - b)).toEqual([0, 17, 33, 59]);
+    expect(picked.get(33)?.v).toBe('v33');
   });
 
   it('removes and re-adds, drops empty chunks, patches in place, and coalesces concurrent upserts', async () => {
-    const list = new SortedLists<E, number>(h.store.db, 'test_sorted_b', {
-      keyOf: (e) => e.id,
-      chunkSize: 8,
-      tailSize: 4,
-    });
+    const list = listOf('b');
     await Promise.all(Array.from({ length: 40 }, (_, id) => list.change('k', { upsert: [{ id, v: 'a' }] })));
     expect(await list.count('k')).toBe(40);
     await list.change('k', { remove: Array.from({ length: 20 }, (_, i) => i) });
@@ -60,6 +74,37 @@ describe('SortedLists', () => {
     expect(all.map((e) => e.id)).toEqual([3, ...Array.from({ length: 20 }, (_, i) => 20 + i)]);
     expect(all.find((e) => e.id === 30)?.v).toBe('patched');
     expect((await list.pick('k', [3, 4, 30])).size).toBe(2);
+  });
+
+  it('leaves only the documents its head names, after growth, removals and emptying', async () => {
+    const list = listOf('c');
+    // Out of order, so changes land inside sealed chunks (and split them), not only at the tail.
+    for (let i = 0; i < 90; i++) await list.change('k', { upsert: [{ id: (i * 53) % 90, v: 'a' }] });
+    await list.change('k', { remove: Array.from({ length: 45 }, (_, i) => 2 * i) });
+    expect((await list.all('k')).map((e) => e.id)).toEqual(Array.from({ length: 45 }, (_, i) => 2 * i + 1));
+    const named = async () => {
+      const head = (await list.docs.findOne({ _id: 'k' })) as {
+        chunks?: { c: number }[];
+        dirs?: { d: number }[];
+      };
+      const numbers = (head.chunks ?? []).map((c) => c.c);
+      for (const { d } of head.dirs ?? []) {
+        numbers.push(d);
+        const page = (await list.docs.findOne({ _id: `k#${d}` })) as { chunks: { c: number }[] } | null;
+        numbers.push(...(page?.chunks ?? []).map((c) => c.c));
+      }
+      return numbers.map((n) => `k#${n}`).sort();
+    };
+    const stored = async () =>
+      (await list.docs.find({ _id: { $ne: 'k' } }, { projection: { _id: 1 } }).toArray())
+        .map((d) => d._id)
+        .sort();
+    expect(await stored()).toEqual(await named());
+    await list.change('k', { remove: Array.from({ length: 45 }, (_, i) => 2 * i + 1) });
+    expect(await list.count('k')).toBe(0);
+    expect(await stored()).toEqual([]);
+    await list.change('k', { upsert: [{ id: 7, v: 'again' }] });
+    expect(await list.all('k')).toEqual([{ id: 7, v: 'again' }]);
   });
 });
 
