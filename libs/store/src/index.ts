@@ -15,5 +15,7 @@ export {
   type ListPage,
   type SincePage,
 } from './keyed-list.js';
+export { loadList } from './keyed-list-load.js';
 export { queryLimit, setQueryLimit } from './query-limit.js';
+export { runOnce } from './run-once.js';
 export { ATOMIC_WRITES_PATCH, isFerretdb, updatesAreAtomic } from './server-kind.js';

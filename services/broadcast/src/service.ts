@@ -12,6 +12,7 @@ import { notificationsSinceEndpoint } from './handlers/notifications-since.js';
 import { pushEndpoint } from './handlers/push.js';
 import { pushRecipientsEndpoint } from './handlers/push-recipients.js';
 import { userNotificationsEndpoint } from './handlers/user-notifications.js';
+import { migrateClassPushLists } from './migrate.js';
 import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
 import { PushHistory } from './repositories/push-history.js';
 
@@ -73,6 +74,7 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
   const deliveries = new DeliveriesClient(nc, config.deliveriesTimeoutMs, log);
   await classes.ensureIndexes();
   await pushes.ensureIndexes();
+  await migrateClassPushLists(db, pushes.byClass, log);
 
   const publisher = new EventPublisher(handles.js);
   const projection = await consumeDirectoryClasses(handles, log, classes);

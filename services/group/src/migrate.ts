@@ -1,6 +1,6 @@
 import type { Outbox } from '@im/events';
 import type { Logger } from '@im/log';
-import { isDuplicateKeyError } from '@im/store';
+import { isDuplicateKeyError, runOnce } from '@im/store';
 import type { Collection, Db, Document } from 'mongodb';
 import { type DirectoryUsers, directoryUserId } from './projections/directory-users.js';
 import type { EventOutcomes, Outcome } from './repositories/event-outcomes.js';
@@ -180,23 +180,9 @@ export function migrateMemberships(
   });
 }
 
-/**
- * Runs a one-time conversion unless its mark is in `group_migrations`, then sets the mark: true
- * when it ran. `work` gets the names of the database's collections, and must tolerate being run
- * twice (a crash before the mark, or two copies starting together).
- */
-async function once(db: Db, mark: string, work: (existing: Set<string>) => Promise<void>): Promise<boolean> {
-  const marks = db.collection<{ _id: string; at: Date }>('group_migrations');
-  if (await marks.findOne({ _id: mark })) return false;
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  await work(existing);
-  try {
-    await marks.insertOne({ _id: mark, at: new Date() });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error; // another copy finished first
-  }
-  return true;
-}
+/** A one-time conversion under its mark in `group_migrations` (runOnce). */
+const once = (db: Db, mark: string, work: (existing: Set<string>) => Promise<void>): Promise<boolean> =>
+  runOnce(db, 'group_migrations', mark, work);
 
 async function insertAll(collection: Collection<Document>, docs: Document[]): Promise<void> {
   if (docs.length === 0) return;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError, ClassEventSubjects, ErrorCode } from '@im/contracts';
+import { AppError, ClassEventSubjects, ErrorCode, MAX_PER_PAGE } from '@im/contracts';
 import { failureUpdate, freshRelayFields, type RelayFailure, retryParkedUpdate } from '@im/events';
 import { Counters, isDuplicateKeyError, KeyedList, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
@@ -77,6 +77,16 @@ export interface PushSummary {
 }
 
 const WITHOUT_RECIPIENTS = { projection: { student_uids: 0 } } as const;
+
+/**
+ * Each class's list of pushes: `class_push_lists`, in buckets of 20. Every page reads the list's
+ * head, which holds up to one bucket, and FerretDB reads a document in time that grows with its
+ * size: with 100 per bucket (the older `class_pushes`), a page of 20 of a class with 190 pushes
+ * was 436 a second at 50 callers, with 20 per bucket 901 (measured). A page of 100 (the most one
+ * can ask for) reads the head and up to 6 buckets, in parallel.
+ */
+export const CLASS_PUSH_LISTS = 'class_push_lists';
+export const CLASS_PUSH_BUCKET = 20;
 const COUNTER = 'push_history';
 /** A marker whose push record never came (the insert failed, or the process died before it). */
 const ORPHAN_AGE_MS = 60_000;
@@ -103,7 +113,7 @@ const summaryOf = (r: Omit<PushRecord, 'student_uids'>): PushSummary => ({
  * The broadcast service's pushes, each read by `_id`:
  * - `push_history`: one record per push, written once with its pending event;
  * - `class_rosters`: the recipients of pushes, each distinct roster of a class once;
- * - `class_pushes`: each class's pushes in order (KeyedList), what the pushes page reads;
+ * - `class_push_lists`: each class's pushes in order (KeyedList), what the pushes page reads;
  * - `push_pending`: markers of the events not sent yet, what the relay reads (PushPending).
  * A push writes the marker, the record, the list entry, in that order; the relay completes what a
  * crash left half done (an entry missing from the list is added before the event is marked sent).
@@ -122,7 +132,12 @@ export class PushHistory {
     this.rosters = db.collection<RosterDoc>('class_rosters');
     this.#limit = queryLimit(db);
     this.#counters = new Counters(db);
-    this.byClass = new KeyedList<PushSummary>(db, 'class_pushes', { idField: 'id', ...this.#limit });
+    this.byClass = new KeyedList<PushSummary>(db, CLASS_PUSH_LISTS, {
+      idField: 'id',
+      bucketSize: CLASS_PUSH_BUCKET,
+      maxPage: MAX_PER_PAGE,
+      ...this.#limit,
+    });
     this.pending = new PushPending(db);
   }
 
