@@ -12,6 +12,7 @@ import {
   withDbName,
 } from '@im/testkit';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import type { Db } from 'mongodb';
 import { type GroupSettings, type RunningGroupService, startGroupService } from '../src/service.js';
 
 export const testLog = createLogger({ name: 'group-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -43,7 +44,8 @@ export interface GroupHarness {
   call<T = Record<string, unknown>>(subject: string, payload: unknown, caller?: Caller): Promise<T>;
   /** The error a request ends with (fails the test if it succeeds). */
   failure(subject: string, payload: unknown): Promise<AppError>;
-  startService(config?: Partial<GroupSettings>): Promise<RunningGroupService>;
+  /** Starts the service on the harness's database, or on `db` (another client of the same database). */
+  startService(config?: Partial<GroupSettings>, db?: Db): Promise<RunningGroupService>;
   /** Every message on the group event stream, oldest first. */
   events(): Promise<StreamEvent[]>;
   close(): Promise<void>;
@@ -85,8 +87,8 @@ export async function startGroupHarness(
       }
       throw new Error(`${subject} succeeded where a failure was expected`);
     },
-    async startService(settings) {
-      h.service = await startGroupService({ nc, db: store.db, log: testLog, config: settings });
+    async startService(settings, db = store.db) {
+      h.service = await startGroupService({ nc, db, log: testLog, config: settings });
       return h.service;
     },
     async events() {

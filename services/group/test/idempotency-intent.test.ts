@@ -1,12 +1,12 @@
 import { type CreateGroupReply, GroupEventSubjects, GroupSubjects, type OrgGroupsReply } from '@im/contracts';
 import { Counters } from '@im/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupEvent } from '../src/changes/group-events.js';
 import { requestHash, STALE_MS } from '../src/changes/idempotent-create.js';
 import { initialMembers } from '../src/lists.js';
 import { Groups } from '../src/repositories/groups.js';
 import { IdempotencyKeys } from '../src/repositories/idempotency-keys.js';
 import { type GroupHarness, startGroupHarness } from './harness.js';
+import { pendingCreate } from './intents.js';
 
 /**
  * Idempotency-Key claims as a slow or dead first request leaves them, written with the service's
@@ -46,32 +46,14 @@ function request(organization_id: number, key: string) {
 async function stalledFirst(organization_id: number, key: string) {
   const { draft, scope, hash } = request(organization_id, key);
   const claim = (await keys.claim(scope, hash, longAgo()))!;
-  const at = new Date();
-  const conversion_id = `conv-${organization_id}-${key}`;
-  const id = await groups.reserve({
+  const { group, event } = await pendingCreate(groups, {
     organization_id,
+    conversion_id: `conv-${organization_id}-${key}`,
     group_name: draft.group_name,
-    conversion_id,
-    group_avatar: '',
-    admin_uid: '',
-    description: '',
-    name_set_at: at,
-    idempotency_scope: scope,
-    created_at: at,
+    members: draft.members,
+    scope,
   });
-  const event = groupEvent(
-    'created',
-    { id, organization_id, conversion_id },
-    {
-      member_client_ids: draft.members,
-      group_name: draft.group_name,
-      group_avatar: '',
-      admin_uid: '',
-      description: '',
-    },
-    at,
-  );
-  return { claim, id, event };
+  return { claim, id: group.id, event };
 }
 
 describe('a claim with a recorded intent', () => {

@@ -1,76 +1,51 @@
-import { type CreateGroupReply, type GetGroupReply, GroupEventSubjects, GroupSubjects } from '@im/contracts';
-import { Counters } from '@im/store';
+import {
+  type CreateGroupReply,
+  type GetGroupReply,
+  type GroupCreatedEvent,
+  GroupEventSubjects,
+  GroupSubjects,
+} from '@im/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupChanges } from '../src/changes/changes.js';
+import { type ChangeStores, GroupChanges } from '../src/changes/changes.js';
 import { groupEvent, toOutgoing } from '../src/changes/group-events.js';
-import { EventOutcomes } from '../src/repositories/event-outcomes.js';
-import { GroupConversations } from '../src/repositories/group-conversations.js';
-import { GroupLists } from '../src/repositories/group-lists.js';
-import { GroupMembers } from '../src/repositories/group-members.js';
-import { GroupTombstones } from '../src/repositories/group-tombstones.js';
-import { Groups } from '../src/repositories/groups.js';
-import { IdempotencyKeys } from '../src/repositories/idempotency-keys.js';
 import { type GroupHarness, startGroupHarness } from './harness.js';
+import { changeStores, pendingCreate } from './intents.js';
 
 /**
  * The states a crash leaves behind, written here step by step with the service's own stores, then
- * finished by the relay (run by hand: its timer is set far off so it never runs on its own).
+ * finished by the relay (run by hand: its timer is set far off so it never runs on its own). A
+ * create's outcome is its group's status (changes/decisions.ts): replayed after its group became
+ * active it is not applied again, refused for its conversation it stays refused, and its replay
+ * stores an Idempotency-Key's reply a crash kept from being stored.
  */
 let h: GroupHarness;
-let stores: ConstructorParameters<typeof GroupChanges>[0];
+let stores: ChangeStores;
 
 beforeAll(async () => {
   h = await startGroupHarness({ relayIntervalMs: 600_000 });
-  const db = h.store.db;
-  stores = {
-    groups: new Groups(db, new Counters(db)),
-    members: new GroupMembers(db),
-    lists: new GroupLists(db),
-    tombstones: new GroupTombstones(db),
-    keys: new IdempotencyKeys(db),
-    outcomes: new EventOutcomes(db),
-    conversations: new GroupConversations(db),
-  };
+  stores = changeStores(h.store.db);
 });
 afterAll(() => h?.close());
 
 const relayAll = () => h.service!.relay.runOnce(0);
 const get = (group_id: number) => h.call<GetGroupReply>(GroupSubjects.get, { group_id });
 const eventsOf = async (groupId: number) => (await h.events()).filter((e) => e.payload.group_id === groupId);
-
-async function newGroup(members: string): Promise<CreateGroupReply> {
-  return h.call<CreateGroupReply>(GroupSubjects.create, {
-    group_name: 'r',
-    member_client_ids: members,
-    organization_id: 3,
-  });
-}
+const create = (body: Record<string, unknown>) =>
+  h.call<CreateGroupReply>(GroupSubjects.create, { group_name: 'r', organization_id: 3, ...body });
+const createdEventOf = async (groupId: number) =>
+  (await eventsOf(groupId)).find((e) => e.subject === GroupEventSubjects.created)
+    ?.payload as unknown as GroupCreatedEvent;
+let n = 0;
 
 describe('the relay finishes what a crash left', () => {
   it('applies and publishes a create whose intent was written but never applied', async () => {
-    const at = new Date();
-    const id = await stores.groups.reserve({
+    const { group, event } = await pendingCreate(stores.groups, {
       organization_id: 3,
-      group_name: 'half-made',
       conversion_id: 'conv-half',
-      group_avatar: '',
-      admin_uid: '',
-      description: '',
-      name_set_at: at,
-      idempotency_scope: null,
-      created_at: at,
+      group_name: 'half-made',
+      members: ['p', 'q'],
     });
-    const event = groupEvent(
-      'created',
-      { id, organization_id: 3, conversion_id: 'conv-half' },
-      {
-        member_client_ids: ['p', 'q'],
-        group_name: 'half-made',
-        group_avatar: '',
-        admin_uid: '',
-        description: '',
-      },
-    );
+    const id = group.id;
     await h.service!.outbox.add(toOutgoing(event));
     expect((await h.failure(GroupSubjects.get, { group_id: id })).status).toBe(404); // pending: invisible
 
@@ -82,7 +57,7 @@ describe('the relay finishes what a crash left', () => {
   });
 
   it('publishes a change that was applied but not announced, without applying it again', async () => {
-    const { group_id, conversion_id } = await newGroup('a:b');
+    const { group_id, conversion_id } = await create({ member_client_ids: 'a:b' });
     const added = groupEvent(
       'members_added',
       { id: group_id, organization_id: 3, conversion_id },
@@ -107,7 +82,7 @@ describe('the relay finishes what a crash left', () => {
   });
 
   it('settles without publishing an add whose group was deleted before the relay applied it', async () => {
-    const { group_id, conversion_id } = await newGroup('a');
+    const { group_id, conversion_id } = await create({ member_client_ids: 'a' });
     const added = groupEvent(
       'members_added',
       { id: group_id, organization_id: 3, conversion_id },
@@ -126,7 +101,7 @@ describe('the relay finishes what a crash left', () => {
   });
 
   it('keeps a renamed group deleted when the relay replays the rename after the delete', async () => {
-    const { group_id, conversion_id } = await newGroup('a');
+    const { group_id, conversion_id } = await create({ member_client_ids: 'a' });
     const renamed = groupEvent(
       'updated',
       { id: group_id, organization_id: 3, conversion_id },
@@ -139,5 +114,49 @@ describe('the relay finishes what a crash left', () => {
     await h.call(GroupSubjects.delete, { group_id });
     expect(await relayAll()).toBe(0);
     expect((await h.store.db.collection('groups').findOne({ id: group_id }))?.status).toBe('deleted');
+  });
+});
+
+describe('a replayed create', () => {
+  it('is not applied again once its group is active: a member removed since stays removed', async () => {
+    const { group_id } = await create({ member_client_ids: 'a:b' });
+    await h.call(GroupSubjects.removeMembers, { group_id, member_client_ids: 'b' });
+    // As if its publish had failed: the intent is pending again.
+    await h.service!.outbox.add(toOutgoing(await createdEventOf(group_id)));
+
+    expect(await relayAll()).toBe(1);
+    expect((await get(group_id)).member_client_ids).toBe('a');
+    expect(await h.service!.outbox.countPending()).toBe(0);
+  });
+
+  it('stays refused for its conversation, even once the conversation is free', async () => {
+    const conversion_id = `conv-replay-${++n}`;
+    const holder = await create({ member_client_ids: 'h', conversion_id });
+    const { group, event } = await pendingCreate(stores.groups, {
+      organization_id: 3,
+      conversion_id,
+      group_name: 'refused',
+      members: ['x'],
+    });
+    await h.service!.outbox.add(toOutgoing(event));
+    expect(await new GroupChanges(stores).apply(event)).toBe('conversation_taken'); // ...and the crash
+    await h.call(GroupSubjects.delete, { group_id: holder.group_id });
+
+    expect(await relayAll()).toBe(0); // settled, not published
+    expect((await h.failure(GroupSubjects.get, { group_id: group.id })).status).toBe(404);
+    expect((await create({ member_client_ids: 'y', conversion_id })).conversion_id).toBe(conversion_id);
+  });
+
+  it("stores an Idempotency-Key's reply that a crash after the activation kept from being stored", async () => {
+    const body = { member_client_ids: 'k', idempotency_key: `replay-${++n}` };
+    const reply = await create(body);
+    const claims = h.store.db.collection<{ _id: string; reply: unknown }>('group_idempotency_keys');
+    const scope = `3:${body.idempotency_key}`;
+    await claims.updateOne({ _id: scope }, { $set: { reply: null } });
+    await h.service!.outbox.add(toOutgoing(await createdEventOf(reply.group_id)));
+
+    expect(await relayAll()).toBe(1);
+    expect((await claims.findOne({ _id: scope }))?.reply).toEqual(reply);
+    expect(await create(body)).toEqual(reply);
   });
 });

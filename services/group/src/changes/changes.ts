@@ -5,9 +5,9 @@ import type { GroupConversations } from '../repositories/group-conversations.js'
 import type { GroupLists } from '../repositories/group-lists.js';
 import type { GroupMembers } from '../repositories/group-members.js';
 import type { GroupTombstones } from '../repositories/group-tombstones.js';
-import type { Groups } from '../repositories/groups.js';
+import type { GroupDoc, Groups } from '../repositories/groups.js';
 import type { IdempotencyKeys } from '../repositories/idempotency-keys.js';
-import { createdReply } from './group-events.js';
+import { Decisions } from './decisions.js';
 
 export interface ChangeStores {
   groups: Groups;
@@ -17,6 +17,17 @@ export interface ChangeStores {
   keys: IdempotencyKeys;
   outcomes: EventOutcomes;
   conversations: GroupConversations;
+}
+
+/** A group as the request that made an event read or wrote it, handed to the apply. */
+export interface KnownGroup {
+  group?: GroupDoc | undefined;
+  /**
+   * `GroupChanges.renames` just before the request read the group. Its name is taken as current
+   * only when no rename was applied in this process since; absent where the name does not matter
+   * (a delete) or cannot have changed (a create's pending group).
+   */
+  renames?: number | undefined;
 }
 
 /**
@@ -40,46 +51,93 @@ export interface ChangeStores {
  * its organization and in each member's list before it becomes active; a deleted one is taken
  * out of both after its tombstone; a rename rewrites the entries; adds and removes change the
  * members' lists.
+ *
+ * Outcomes (Decisions) are read before an event that may have been applied already is applied
+ * (`apply`: the relay, a repeat finishing a recorded create), never for one the request has just
+ * made (`applyNew`): see there.
  */
 export class GroupChanges {
   readonly #locks = new KeyLock();
+  readonly #decisions: Decisions;
+  #renames = 0;
 
-  constructor(private readonly stores: ChangeStores) {}
+  constructor(private readonly stores: ChangeStores) {
+    this.#decisions = new Decisions(stores);
+  }
 
+  /**
+   * Renames applied by this process so far. Every change of a group in this process runs under
+   * its lock, so a group read before the lock is still current in this process unless this moved.
+   */
+  get renames(): number {
+    return this.#renames;
+  }
+
+  /**
+   * Applies an event that may have been applied already. A decided outcome is answered, never
+   * applied again: an add replayed after a later remove would otherwise bring its members back.
+   */
   apply(event: GroupEvent): Promise<Outcome> {
+    return this.#locks.run(String(event.group_id), () => this.#replay(event));
+  }
+
+  /**
+   * Applies an event this request has just made, right after `write` has written its intent,
+   * under the group's lock taken before that write. Its outcome is not asked for, as nobody can
+   * have decided it: the relay of this process and a repeat in it wait for the lock, and those of
+   * other copies take an intent only once it is 2 s old (RELAY_MIN_AGE_MS, the repeat's
+   * FINISH_AFTER_MS). A request stalled that long between its write and its apply meets them
+   * applying with it, as one stalled after an outcome read did: every step is idempotent. `known`
+   * is the group as the request wrote or read it, not read again. `write` answers false when the
+   * intent was there already: then as `apply`.
+   */
+  applyNew(event: GroupEvent, write: () => Promise<boolean>, known: KnownGroup = {}): Promise<Outcome> {
     return this.#locks.run(String(event.group_id), async () => {
-      const decided = await this.stores.outcomes.get(event);
-      if (decided) return decided;
-      return this.stores.outcomes.decide(event, await this.#change(event));
+      if (!(await write())) return this.#replay(event);
+      let group = known.group;
+      if (event.type === 'members_added' && known.renames !== this.#renames) group = undefined;
+      // A create's outcome is its group's activation (Decisions): it needs the group.
+      if (!group && event.type === 'created')
+        group = (await this.stores.groups.find(event.group_id)) ?? undefined;
+      return this.#decisions.record(event, group, await this.#change(event, group));
     });
   }
 
-  async #change(event: GroupEvent): Promise<Outcome> {
+  async #replay(event: GroupEvent): Promise<Outcome> {
+    const { outcome, group } = await this.#decisions.recorded(event);
+    if (outcome) return outcome;
+    return this.#decisions.record(event, group, await this.#change(event, group));
+  }
+
+  /** `group`: the event's group as stored, when the caller has it (null: there is none). */
+  async #change(event: GroupEvent, group: GroupDoc | null | undefined): Promise<Outcome> {
     const { groups, members, lists, tombstones, keys } = this.stores;
     const groupId = event.group_id;
     switch (event.type) {
       case 'created': {
-        const group = await groups.find(groupId);
         const scope = group?.idempotency_scope;
         if (!(await this.#claimConversation(event))) {
           if (scope) await keys.releaseRefused(scope, event.event_id);
           return 'conversation_taken';
         }
-        // Members and lists first: the group becomes visible only with all of them.
-        await members.insertMissing(groupId, event.member_client_ids);
-        if (group) {
-          const live = { ...group, group_name: event.group_name };
-          await Promise.all([lists.joined(live, event.member_client_ids), lists.listed(live)]);
-        }
-        await groups.activate(groupId);
-        if (scope) await keys.complete(scope, createdReply(event));
+        // Members and lists, in parallel: the group becomes visible only with all of them, when
+        // Decisions records the outcome by activating it.
+        const live = group && { ...group, group_name: event.group_name };
+        await Promise.all([
+          members.insertMissing(groupId, event.member_client_ids),
+          live && lists.joined(live, event.member_client_ids),
+          live && lists.listed(live),
+        ]);
         return 'applied';
       }
       case 'updated': {
-        const renamed = await groups.rename(groupId, event.group_name, new Date(event.occurred_at));
+        // Counted after the write, under the lock: a group read before may carry the old name.
+        const renamed = await groups
+          .rename(groupId, event.group_name, new Date(event.occurred_at))
+          .finally(() => this.#renames++);
         if (!(await tombstones.exists(groupId))) {
-          const group = renamed ? await groups.find(groupId) : null;
-          if (group) await lists.renamed(group, await members.list(groupId));
+          const current = renamed ? await groups.find(groupId) : null;
+          if (current) await lists.renamed(current, await members.list(groupId));
           return 'applied';
         }
         await groups.markDeleted(groupId); // where updates are not atomic our write may have revived it
@@ -91,21 +149,29 @@ export class GroupChanges {
         if (deletedBy !== event.event_id) return 'superseded';
         // After the tombstone: from here on the conversation may be claimed by a new group.
         await this.stores.conversations.release(event.conversion_id, groupId);
-        const group = await groups.find(groupId);
-        if (group) await lists.unlisted(group);
+        // Its id and organization are all the unlisting needs, and they never change.
+        const listed = group === undefined ? await groups.find(groupId) : group;
+        if (listed) await lists.unlisted(listed);
         await lists.left(groupId, await members.list(groupId));
         return 'applied';
       }
       case 'members_added': {
-        // Members of a deleted group are invisible (every read goes through the group), so an add
-        // that lost the race is refused without undoing its inserts into the member list.
-        if (await tombstones.exists(groupId)) return 'group_deleted';
-        await members.insertMissing(groupId, event.member_client_ids);
-        const group = await groups.find(groupId);
-        if (group) await lists.joined(group, event.member_client_ids);
+        const ids = event.member_client_ids;
+        // The group as the request read it, or read again (a rename since: applyNew). `deleted`
+        // refuses at once: it follows the tombstone, so it is never wrong (`active` can be where
+        // updates are not atomic: the tombstone is looked for after the inserts). Members of a
+        // deleted group are invisible (every read goes through the group): inserts stay.
+        const [current] = await Promise.all([
+          (group ? Promise.resolve(group) : groups.find(groupId)).then(async (g) => {
+            if (g && g.status !== 'deleted') await lists.joined(g, ids);
+            return g;
+          }),
+          members.insertMissing(groupId, ids),
+        ]);
+        if (current?.status === 'deleted') return 'group_deleted';
         if (!(await tombstones.exists(groupId))) return 'applied';
         // Deleted meanwhile: its delete may have read the members before ours went in.
-        await lists.left(groupId, event.member_client_ids);
+        await lists.left(groupId, ids);
         return 'group_deleted';
       }
       case 'members_removed': {

@@ -3,7 +3,7 @@ import type { EventPublisher, Outbox, OutgoingEvent, Relay } from '@im/events';
 import type { Logger } from '@im/log';
 import { isDuplicateKeyError } from '@im/store';
 import type { Outcome } from '../repositories/event-outcomes.js';
-import type { GroupChanges } from './changes.js';
+import type { GroupChanges, KnownGroup } from './changes.js';
 import { toOutgoing } from './group-events.js';
 
 export interface FlowSettings {
@@ -19,32 +19,78 @@ export interface FlowSettings {
 
 const validEvent = compileValidator(GroupEvent);
 
+/** What the request that makes a change has at hand: the group as it wrote or read it (KnownGroup). */
+export interface RunOptions extends KnownGroup {
+  /** Written under the group's lock just before the intent: a keyed create's claim records the event. */
+  before?: (() => Promise<void>) | undefined;
+}
+
 /**
  * Every group change, the outbox way (there are no multi-document transactions): the event is
  * written first as an intent, the change is applied from it, then the event is published with
  * msgID = event id and marked sent. A crash anywhere leaves the intent pending, and the relay
- * finishes it through `prepareIntent`: the same apply, then the publish. `run` may be called again
- * with an event whose intent is already written (a repeated create finishing the first one's
- * recorded intent): every step is idempotent by event id.
+ * finishes it through `prepareIntent`: the same apply, then the publish. `run` is for an event
+ * the request has just made, which nobody can have decided (GroupChanges.applyNew); `finish` for
+ * one whose intent may be written and applied already (a repeated create finishing the first
+ * one's recorded intent): every step is idempotent by event id.
  */
 export class GroupEventFlow {
   constructor(private readonly settings: FlowSettings) {}
 
-  async run(event: GroupEvent): Promise<Outcome> {
-    const { outbox, changes, publisher, relay, log } = this.settings;
+  /** GroupChanges.renames: a handler takes it just before it reads the group it hands to `run`. */
+  get renames(): number {
+    return this.settings.changes.renames;
+  }
+
+  async run(event: GroupEvent, options: RunOptions = {}): Promise<Outcome> {
     const outgoing = toOutgoing(event);
+    let written = false;
+    const write = async () => {
+      await options.before?.();
+      const fresh = await this.#write(outgoing);
+      written = true;
+      return fresh;
+    };
+    const outcome = await this.#applying(
+      () => this.settings.changes.applyNew(event, write, { group: options.group, renames: options.renames }),
+      () => written,
+    );
+    return this.#announce(event, outgoing, outcome);
+  }
+
+  async finish(event: GroupEvent): Promise<Outcome> {
+    const outgoing = toOutgoing(event);
+    await this.#write(outgoing);
+    const outcome = await this.#applying(
+      () => this.settings.changes.apply(event),
+      () => true,
+    );
+    return this.#announce(event, outgoing, outcome);
+  }
+
+  /** Writes the intent; false when it was written already (finishing it). */
+  async #write(outgoing: OutgoingEvent): Promise<boolean> {
     try {
-      await outbox.add(outgoing);
+      await this.settings.outbox.add(outgoing);
+      return true;
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error; // written already: finishing it
+      if (!isDuplicateKeyError(error)) throw error;
+      return false;
     }
-    let outcome: Outcome;
+  }
+
+  async #applying(apply: () => Promise<Outcome>, written: () => boolean): Promise<Outcome> {
     try {
-      outcome = await changes.apply(event);
+      return await apply();
     } catch (error) {
-      relay.wake(); // the intent is written: the relay applies it again as soon as it is its own
+      // Once the intent is written the relay applies it again as soon as it is its own.
+      if (written()) this.settings.relay.wake();
       throw error;
     }
+  }
+
+  async #announce(event: GroupEvent, outgoing: OutgoingEvent, outcome: Outcome): Promise<Outcome> {
+    const { outbox, publisher, relay, log } = this.settings;
     if (outcome !== 'applied') {
       await outbox.markSent(outgoing.id); // refused: nothing changed, nothing to announce
       return outcome;

@@ -96,7 +96,7 @@ async function awaitFirst(
 async function finishIntent(deps: GroupDeps, scope: string): Promise<CreateGroupReply | undefined> {
   const event = await deps.keys.intentOf(scope);
   if (!event) return undefined; // released meanwhile (its create was refused)
-  const outcome = await deps.flow.run(event);
+  const outcome = await deps.flow.finish(event);
   if (outcome === 'conversation_taken') throw conversationTaken(event.conversion_id);
   if (outcome !== 'applied') throw new Error(`a recorded create ended as ${outcome}`);
   return createdReply(event);

@@ -22,24 +22,30 @@ export const addMembersEndpoint = (deps: GroupDeps) =>
     subject: GroupSubjects.addMembers,
     request: AddMembersRequest,
     handle: async ({ group_id, member_client_ids }, { caller }): Promise<AddMembersReply> => {
+      const renames = deps.flow.renames; // before the read: the apply then knows whether its name is current
       const group = await activeGroup(deps, group_id);
       assertMayManage(caller, group, 'adding members to');
       const asked = parseMemberIds(member_client_ids);
       // The members_added event carries the newcomers, a subset of these.
       assertFits('member_client_ids', asked, deps.memberListBytes);
       const reply = { group_id, member_client_ids: asked.join(':') };
-      const present = await deps.members.present(group_id, asked);
+      // Both read the list's head: side by side, one round trip (the count is wasted only when
+      // everyone asked is in already).
+      const [present, count] = await Promise.all([
+        deps.members.present(group_id, asked),
+        deps.members.count(group_id),
+      ]);
       const joining = asked.filter((id) => !present.has(id));
       if (joining.length === 0) return reply;
 
-      const count = await deps.members.count(group_id);
       if (count + joining.length > deps.maxMembers) {
         throw invalidParameter(
           'member_client_ids',
           `a group holds at most ${deps.maxMembers} members; it has ${count} and ${joining.length} would join`,
         );
       }
-      const outcome = await deps.flow.run(groupEvent('members_added', group, { member_client_ids: joining }));
+      const event = groupEvent('members_added', group, { member_client_ids: joining });
+      const outcome = await deps.flow.run(event, { group, renames });
       if (outcome !== 'applied') throw groupNotFound(group_id); // deleted while we added
       return reply;
     },

@@ -56,9 +56,10 @@ function draftOf(request: CreateGroupRequest, deps: GroupDeps): GroupDraft {
 }
 
 /**
- * Reserves the id (the group is `pending`, invisible), records the created event on the
- * Idempotency-Key claim when there is one, then runs the event through the outbox flow, which
- * claims the conversation, adds the members and makes the group `active`.
+ * Reserves the id (the group is `pending`, invisible), then runs the created event through the
+ * outbox flow with the group as reserved (not read back), which claims the conversation, adds the
+ * members and makes the group `active`. With an Idempotency-Key the event is recorded on the
+ * claim first, under the group's lock, before its outbox record.
  */
 async function createGroup(
   deps: GroupDeps,
@@ -68,7 +69,7 @@ async function createGroup(
   const at = new Date();
   // An empty conversion_id gets one shaped like the IM provider's: 24 hex characters.
   const conversionId = draft.conversion_id || randomBytes(12).toString('hex');
-  const groupId = await deps.groups.reserve({
+  const group = await deps.groups.reserve({
     organization_id: draft.organization_id,
     group_name: draft.group_name,
     conversion_id: conversionId,
@@ -81,7 +82,7 @@ async function createGroup(
   });
   const event = groupEvent(
     'created',
-    { id: groupId, organization_id: draft.organization_id, conversion_id: conversionId },
+    { id: group.id, organization_id: draft.organization_id, conversion_id: conversionId },
     {
       member_client_ids: draft.members,
       group_name: draft.group_name,
@@ -91,8 +92,8 @@ async function createGroup(
     },
     at,
   );
-  if (claim) await recordIntent(deps, claim, event);
-  const outcome = await deps.flow.run(event);
+  const before = claim ? () => recordIntent(deps, claim, event) : undefined;
+  const outcome = await deps.flow.run(event, { group, before });
   if (outcome === 'conversation_taken') throw conversationTaken(conversionId);
   return createdReply(event);
 }

@@ -14,7 +14,9 @@ export const deleteGroupEndpoint = (deps: GroupDeps) =>
       const group = await activeGroup(deps, group_id);
       assertMayManage(caller, group, 'deleting');
       const members = await deps.members.list(group_id);
-      const outcome = await deps.flow.run(groupEvent('deleted', group, { member_client_ids: members }));
+      const outcome = await deps.flow.run(groupEvent('deleted', group, { member_client_ids: members }), {
+        group,
+      });
       // Two deletes racing: the one whose tombstone went in first answers 204, the other 404.
       if (outcome !== 'applied') throw groupNotFound(group_id);
       return {};

@@ -61,16 +61,23 @@ export class Groups {
     return this.#docs;
   }
 
-  /** Inserts the group as `pending` under a fresh integer id and returns the id. */
-  reserve(group: NewGroup): Promise<number> {
-    // The `_id` index is the guard of id allocation: a number handed out twice fails here.
-    return this.counters.insertWithNewId<StoredGroup>(this.#docs, COUNTER, (id) => ({
+  /**
+   * Inserts the group as `pending` under a fresh integer id and answers it as stored, so that its
+   * creation goes on without reading it back.
+   */
+  async reserve(group: NewGroup): Promise<GroupDoc> {
+    const stored = (id: number): GroupDoc => ({
       ...group,
-      _id: groupKey(id),
       id,
       status: 'pending',
       updated_at: group.created_at,
+    });
+    // The `_id` index is the guard of id allocation: a number handed out twice fails here.
+    const id = await this.counters.insertWithNewId<StoredGroup>(this.#docs, COUNTER, (id) => ({
+      ...stored(id),
+      _id: groupKey(id),
     }));
+    return stored(id);
   }
 
   async find(id: number): Promise<GroupDoc | null> {
@@ -85,7 +92,11 @@ export class Groups {
     return group?.status === 'active' ? group : null;
   }
 
-  /** Only a pending group becomes active: a replay cannot revive a deleted one. */
+  /**
+   * Only a pending group becomes active: a replay cannot revive a deleted one. This is also the
+   * recorded outcome of the group's created event (GroupChanges): `pending` is undecided, any other
+   * status says it was applied.
+   */
   async activate(id: number): Promise<void> {
     await this.#docs.updateOne(
       { _id: groupKey(id), status: 'pending' },

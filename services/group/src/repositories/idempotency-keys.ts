@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CreateGroupReply, GroupCreatedEvent } from '@im/contracts';
-import { isDuplicateKeyError, KeyedList } from '@im/store';
+import { isDuplicateKeyError, KeyedList, updatesAreAtomic } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 export interface IdempotencyDoc {
@@ -52,8 +52,10 @@ export class IdempotencyKeys {
   readonly #docs: Collection<IdempotencyDoc>;
   readonly #queue: KeyedList<string>;
   readonly #state: Collection<ExpiryState>;
+  readonly #db: Db;
 
   constructor(db: Db) {
+    this.#db = db;
     this.#docs = db.collection<IdempotencyDoc>('group_idempotency_keys');
     this.#queue = new KeyedList<string>(db, 'group_idempotency_expiry', { bucketSize: 500 });
     this.#state = db.collection<ExpiryState>('group_idempotency_expiry_state');
@@ -91,7 +93,8 @@ export class IdempotencyKeys {
         reply: null,
         created_at: at,
       });
-      await this.enqueue(scope, at);
+      // The insert just went in, so the scope is listed nowhere yet: one push, no read.
+      await this.#queue.appendFresh(hourKey(Math.floor(at.getTime() / HOUR_MS)), scope);
       return { scope, token };
     } catch (error) {
       if (isDuplicateKeyError(error)) return undefined;
@@ -101,24 +104,25 @@ export class IdempotencyKeys {
 
   /**
    * Records the created event on the claim, if the claim is still ours and has none: a
-   * compare-and-set on its token. Read back after the write, which also holds where updates are
-   * not atomic (docs/ferretdb.md, "Updates"): a claim released and claimed again meanwhile is
-   * recognised by its token. False: the claim was lost, and the caller must not go on creating.
+   * compare-and-set on its token. Where updates are atomic (MongoDB, our FerretDB build) its match
+   * answers. Elsewhere (docs/ferretdb.md, "Updates") the claim is read first and back after the
+   * write: a claim released and claimed again meanwhile is recognised by its token. False: the
+   * claim was lost, and the caller must not go on creating.
    */
   async recordIntent(claim: KeyClaim, event: GroupCreatedEvent): Promise<boolean> {
+    const filter = { _id: claim.scope, token: claim.token, intent: null };
+    if (await updatesAreAtomic(this.#db)) {
+      return (await this.#docs.updateOne(filter, { $set: { intent: event } })).matchedCount > 0;
+    }
     const seen = await this.find(claim.scope);
     if (seen?.token !== claim.token || seen.intent) return seen?.intent?.event_id === event.event_id;
-    await this.#docs.updateOne(
-      { _id: claim.scope, token: claim.token, intent: null },
-      { $set: { intent: event } },
-    );
+    await this.#docs.updateOne(filter, { $set: { intent: event } });
     const doc = await this.#docs.findOne({ _id: claim.scope }, { projection: { token: 1, intent: 1 } });
     return doc?.token === claim.token && doc.intent?.event_id === event.event_id;
   }
 
+  /** Stores the reply once: a compare-and-set on there being none (a repeat may finish first). */
   async complete(scope: string, reply: CreateGroupReply): Promise<void> {
-    const seen = await this.find(scope);
-    if (!seen || seen.reply) return;
     await this.#docs.updateOne({ _id: scope, reply: null }, { $set: { reply } });
   }
 
