@@ -11,7 +11,7 @@ import { type GroupHarness, startGroupHarness } from './harness.js';
  * each command. The id counter is not among them: it is asked once per 50 ids (the block the
  * first creates of this test took).
  */
-const LIMITS = { create: 10, keyedCreate: 14, addMembers: 10 };
+const LIMITS = { create: 9, keyedCreate: 13, addMembers: 9 };
 
 /** The driver's own traffic (handshakes, monitoring), not the service's work. */
 const DRIVER = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart']);

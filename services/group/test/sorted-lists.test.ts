@@ -76,6 +76,32 @@ describe.each([
     expect((await list.pick('k', [3, 4, 30])).size).toBe(2);
   });
 
+  it('creates a list in one write, and a create over a list that is there changes it instead', async () => {
+    const list = listOf('d');
+    expect(
+      await list.create(
+        'k',
+        [3, 1, 2].map((id) => ({ id, v: 'first' })),
+      ),
+    ).toBe(3);
+    // A replay of the create: the head is there, so its insert is refused and the entries merged.
+    expect(
+      await list.create(
+        'k',
+        [2, 30, 4].map((id) => ({ id, v: 'again' })),
+      ),
+    ).toBe(2);
+    expect((await list.all('k')).map((e) => [e.id, e.v])).toEqual([
+      [1, 'first'],
+      [2, 'again'],
+      [3, 'first'],
+      [4, 'again'],
+      [30, 'again'],
+    ]);
+    const { found, total } = await list.pickCounted('k', [2, 5]);
+    expect([[...found.keys()], total]).toEqual([[2], 5]);
+  });
+
   it('leaves only the documents its head names, after growth, removals and emptying', async () => {
     const list = listOf('c');
     // Out of order, so changes land inside sealed chunks (and split them), not only at the tail.

@@ -124,7 +124,7 @@ export class GroupChanges {
         // Decisions records the outcome by activating it.
         const live = group && { ...group, group_name: event.group_name };
         await Promise.all([
-          members.insertMissing(groupId, event.member_client_ids),
+          members.create(groupId, event.member_client_ids),
           live && lists.joined(live, event.member_client_ids),
           live && lists.listed(live),
         ]);

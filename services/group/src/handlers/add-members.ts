@@ -29,12 +29,8 @@ export const addMembersEndpoint = (deps: GroupDeps) =>
       // The members_added event carries the newcomers, a subset of these.
       assertFits('member_client_ids', asked, deps.memberListBytes);
       const reply = { group_id, member_client_ids: asked.join(':') };
-      // Both read the list's head: side by side, one round trip (the count is wasted only when
-      // everyone asked is in already).
-      const [present, count] = await Promise.all([
-        deps.members.present(group_id, asked),
-        deps.members.count(group_id),
-      ]);
+      // One read of the list's head answers both.
+      const { present, count } = await deps.members.presentCounted(group_id, asked);
       const joining = asked.filter((id) => !present.has(id));
       if (joining.length === 0) return reply;
 

@@ -27,6 +27,11 @@ export class GroupMembers {
     await this.lists.change(String(groupId), { upsert: clientIds });
   }
 
+  /** A new group's members: one write, no read (a replay of the create falls back to insertMissing's). */
+  async create(groupId: number, clientIds: readonly string[]): Promise<void> {
+    await this.lists.create(String(groupId), clientIds);
+  }
+
   async remove(groupId: number, clientIds: readonly string[]): Promise<void> {
     await this.lists.change(String(groupId), { remove: clientIds });
   }
@@ -36,8 +41,13 @@ export class GroupMembers {
     return new Set((await this.lists.pick(String(groupId), clientIds)).keys());
   }
 
-  count(groupId: number): Promise<number> {
-    return this.lists.count(String(groupId));
+  /** Which of `clientIds` are members, and how many the group has: one read of the list's head. */
+  async presentCounted(
+    groupId: number,
+    clientIds: readonly string[],
+  ): Promise<{ present: Set<string>; count: number }> {
+    const { found, total } = await this.lists.pickCounted(String(groupId), clientIds);
+    return { present: new Set(found.keys()), count: total };
   }
 
   /** Every member, ascending. */

@@ -119,22 +119,37 @@ export class SortedLists<T, K extends string | number> {
   }
 
   /** The entries with these keys that are in the list. */
-  pick(key: string, keys: readonly K[]): Promise<Map<K, T>> {
-    const found = new Map<K, T>();
-    if (keys.length === 0) return Promise.resolve(found);
+  async pick(key: string, keys: readonly K[]): Promise<Map<K, T>> {
+    return (await this.pickCounted(key, keys)).found;
+  }
+
+  /** As `pick`, with the list's length: both from one read of the head. */
+  pickCounted(key: string, keys: readonly K[]): Promise<{ found: Map<K, T>; total: number }> {
+    const none = { found: new Map<K, T>(), total: 0 };
     return this.#consistent(
       key,
       async (head) => {
+        const found = new Map<K, T>();
         const segments = await this.#reader.segmentsOf(key, head, keys);
         if (!segments) return undefined;
         const wanted = new Set<K>(keys);
         for (const items of segments.values()) {
           for (const e of items) if (wanted.has(this.#keyOf(e))) found.set(this.#keyOf(e), e);
         }
-        return found;
+        return { found, total: head.n };
       },
-      found,
+      none,
     );
+  }
+
+  /**
+   * Writes the entries of a list that has no head yet (a new group's members) without reading
+   * for its head first: one write. A list that has one (a replay of the create) is changed as by
+   * `change`, after the head's insert is refused.
+   */
+  create(key: string, entries: readonly T[]): Promise<number> {
+    if (entries.length === 0) return Promise.resolve(0);
+    return this.#locks.run(key, () => this.#change(key, { upsert: entries }, true));
   }
 
   /** Applies `change` to the list `key`; answers how the length changed. */
@@ -180,9 +195,9 @@ export class SortedLists<T, K extends string | number> {
     }
   }
 
-  async #change(key: string, change: SortedChange<T, K>): Promise<number> {
+  async #change(key: string, change: SortedChange<T, K>, assumeNew = false): Promise<number> {
     for (let attempt = 1; ; attempt++) {
-      const stored = await this.#reader.head(key);
+      const stored = assumeNew && attempt === 1 ? null : await this.#reader.head(key);
       const plan = await planChange(this.#reader, this.#shape, key, stored, change);
       const delta = plan && (await this.#commit(key, plan, stored));
       if (delta !== undefined) return delta;
