@@ -310,6 +310,20 @@ export class KeyedList<T> {
     return this.docs.findOne({ _id: bucketId(key, k) }, this.#read);
   }
 
+  /**
+   * Buckets `ks` (null where one is missing), several in one statement: an `_id $in`, which
+   * MongoDB and our FerretDB build serve from the `_id` index (docs/ferretdb.md, "Our build").
+   */
+  async #buckets(key: string, ks: readonly number[]): Promise<(ListBucket<T> | null)[]> {
+    if (ks.length === 1) return [await this.#bucket(key, ks[0] as number)];
+    const ids = ks.map((k) => bucketId(key, k));
+    const found = await (this.docs as unknown as Collection<ListBucket<T>>)
+      .find({ _id: { $in: ids } }, this.#read)
+      .toArray();
+    const byId = new Map(found.map((b) => [b._id, b]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
   /** Positions [from, to), oldest first: the head's part from the head, the rest from ≤ 2 buckets. */
   async #range(key: string, head: ListHead<T>, from: number, to: number): Promise<T[]> {
     if (to <= from) return [];
@@ -321,7 +335,7 @@ export class KeyedList<T> {
       const first = Math.floor(from / size);
       const last = Math.floor((sealedTo - 1) / size);
       const ks = Array.from({ length: last - first + 1 }, (_, i) => first + i);
-      const buckets = await Promise.all(ks.map((k) => this.#bucket(key, k)));
+      const buckets = await this.#buckets(key, ks);
       ks.forEach((k, i) => {
         const items = buckets[i]?.items ?? [];
         const lo = Math.max(from, k * size) - k * size;
