@@ -1,7 +1,7 @@
 import type { Logger } from '@im/log';
 
 export interface Periodic<T, R> {
-  /** One pass now, or the one in progress (passes never overlap). */
+  /** One pass now, or the one in progress if it has the same argument, else one after it (passes never overlap). */
   runOnce(arg?: T): Promise<R>;
   /** Brings the next timed pass forward to `delayMs` from now; one due sooner stays as it is. */
   runSoon(delayMs: number): void;
@@ -45,10 +45,20 @@ export function startPeriodic<T, R>(
   let timer: NodeJS.Timeout | undefined;
   let dueAt = Number.POSITIVE_INFINITY;
 
+  let runningArg: T | undefined;
   const runOnce = (arg: T = defaultArg()): Promise<R> => {
-    running ??= pass(arg).finally(() => {
-      running = undefined;
-    });
+    // A pass in progress with another argument (a timed pass's minimum age, say, when the caller
+    // asks for none) may skip what the caller wants looked at: run again after it, with `arg`.
+    if (running && runningArg !== arg) {
+      const again = () => runOnce(arg);
+      return running.then(again, again);
+    }
+    if (!running) {
+      runningArg = arg;
+      running = pass(arg).finally(() => {
+        running = undefined;
+      });
+    }
     return running;
   };
 
