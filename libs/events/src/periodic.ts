@@ -1,7 +1,10 @@
 import type { Logger } from '@im/log';
 
 export interface Periodic<T, R> {
-  /** One pass now, or the one in progress if it has the same argument, else one after it (passes never overlap). */
+  /**
+   * One pass now, or the one in progress; given an argument that pass was not started with, one
+   * after it (passes never overlap).
+   */
   runOnce(arg?: T): Promise<R>;
   /** Brings the next timed pass forward to `delayMs` from now; one due sooner stays as it is. */
   runSoon(delayMs: number): void;
@@ -46,16 +49,17 @@ export function startPeriodic<T, R>(
   let dueAt = Number.POSITIVE_INFINITY;
 
   let runningArg: T | undefined;
-  const runOnce = (arg: T = defaultArg()): Promise<R> => {
-    // A pass in progress with another argument (a timed pass's minimum age, say, when the caller
-    // asks for none) may skip what the caller wants looked at: run again after it, with `arg`.
-    if (running && runningArg !== arg) {
+  const runOnce = (arg?: T): Promise<R> => {
+    // A caller naming an argument the pass in progress was not started with (no minimum age,
+    // while a timed relay pass has one) may want what that pass skips: it gets a pass of its own
+    // after it. Without one (the timer) it joins whatever runs.
+    if (running && arg !== undefined && arg !== runningArg) {
       const again = () => runOnce(arg);
       return running.then(again, again);
     }
     if (!running) {
-      runningArg = arg;
-      running = pass(arg).finally(() => {
+      runningArg = arg ?? defaultArg();
+      running = pass(runningArg).finally(() => {
         running = undefined;
       });
     }

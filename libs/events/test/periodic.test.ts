@@ -33,6 +33,13 @@ describe('startPeriodic', () => {
     await release();
     expect(await own).toBe(0);
     expect(args).toEqual([2_000, 0]);
+
+    // The timer's call names no argument: it joins whatever runs, here a pass with none.
+    const named = periodic.runOnce(0);
+    const timed = periodic.runOnce();
+    await release();
+    expect([await named, await timed]).toEqual([0, 0]);
+    expect(args).toEqual([2_000, 0, 0]);
     await periodic.stop();
   });
 });
