@@ -2,6 +2,7 @@ export { applyIfNewer } from './apply-if-newer.js';
 export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, type MongoStore, type MongoTimeouts } from './connect.js';
 export { Counters, type CountersOptions } from './counters.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
+export { findByIds } from './find-by-ids.js';
 export { KeyLock } from './key-lock.js';
 export {
   bucketId,

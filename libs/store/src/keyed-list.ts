@@ -1,5 +1,6 @@
 import type { Collection, Db, Document } from 'mongodb';
 import { isDuplicateKeyError } from './duplicate-key.js';
+import { findByIds } from './find-by-ids.js';
 import { KeyLock } from './key-lock.js';
 import { isFerretdb } from './server-kind.js';
 
@@ -310,18 +311,11 @@ export class KeyedList<T> {
     return this.docs.findOne({ _id: bucketId(key, k) }, this.#read);
   }
 
-  /**
-   * Buckets `ks` (null where one is missing), several in one statement: an `_id $in`, which
-   * MongoDB and our FerretDB build serve from the `_id` index (docs/ferretdb.md, "Our build").
-   */
+  /** Buckets `ks` (null where one is missing), in one statement (findByIds). */
   async #buckets(key: string, ks: readonly number[]): Promise<(ListBucket<T> | null)[]> {
-    if (ks.length === 1) return [await this.#bucket(key, ks[0] as number)];
     const ids = ks.map((k) => bucketId(key, k));
-    const found = await (this.docs as unknown as Collection<ListBucket<T>>)
-      .find({ _id: { $in: ids } }, this.#read)
-      .toArray();
-    const byId = new Map(found.map((b) => [b._id, b]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const found = await findByIds(this.docs as unknown as Collection<ListBucket<T>>, ids, this.#read);
+    return ids.map((id) => found.get(id) ?? null);
   }
 
   /** Positions [from, to), oldest first: the head's part from the head, the rest from ≤ 2 buckets. */

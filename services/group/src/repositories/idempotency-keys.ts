@@ -34,6 +34,8 @@ export interface KeyClaim {
 const HOUR_MS = 3_600_000;
 /** The expiry queue's key of the claims made in hour `h` (hours since the epoch). */
 const hourKey = (h: number): string => `h:${h}`;
+/** The expiry queue of the hour `at` falls in. */
+const queueKeyOf = (at: Date): string => hourKey(Math.floor(at.getTime() / HOUR_MS));
 const EXPIRY_STATE = 'expired-through';
 
 interface ExpiryState {
@@ -63,7 +65,7 @@ export class IdempotencyKeys {
 
   /** Lists `scope` for the expiry pass of the hour of `at`. */
   enqueue(scope: string, at: Date): Promise<number> {
-    return this.#queue.append(hourKey(Math.floor(at.getTime() / HOUR_MS)), [scope]);
+    return this.#queue.append(queueKeyOf(at), [scope]);
   }
 
   /**
@@ -94,7 +96,7 @@ export class IdempotencyKeys {
         created_at: at,
       });
       // The insert just went in, so the scope is listed nowhere yet: one push, no read.
-      await this.#queue.appendFresh(hourKey(Math.floor(at.getTime() / HOUR_MS)), scope);
+      await this.#queue.appendFresh(queueKeyOf(at), scope);
       return { scope, token };
     } catch (error) {
       if (isDuplicateKeyError(error)) return undefined;

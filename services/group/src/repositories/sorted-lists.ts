@@ -120,6 +120,7 @@ export class SortedLists<T, K extends string | number> {
 
   /** The entries with these keys that are in the list. */
   async pick(key: string, keys: readonly K[]): Promise<Map<K, T>> {
+    if (keys.length === 0) return new Map();
     return (await this.pickCounted(key, keys)).found;
   }
 

@@ -1,3 +1,4 @@
+import { findByIds } from '@im/store';
 import type { Collection } from 'mongodb';
 import {
   type ChunkRef,
@@ -48,17 +49,14 @@ export class ListReader<T, K> {
     numbers: readonly number[],
   ): Promise<Map<number, D> | undefined> {
     const wanted = [...new Set(numbers)];
+    const found = await findByIds(
+      this.docs as unknown as Collection<D>,
+      wanted.map((n) => chunkId(key, n)),
+      this.options,
+    );
     const out = new Map<number, D>();
-    if (wanted.length === 0) return out;
-    const ids = wanted.map((n) => chunkId(key, n));
-    const found = (
-      ids.length === 1
-        ? [await this.docs.findOne({ _id: ids[0] as string }, this.options)].filter((d) => d !== null)
-        : await this.docs.find({ _id: { $in: ids } }, this.options).toArray()
-    ) as D[];
-    const byId = new Map(found.map((d) => [d._id, d]));
     for (const n of wanted) {
-      const doc = byId.get(chunkId(key, n));
+      const doc = found.get(chunkId(key, n));
       if (!doc) return undefined;
       out.set(n, doc);
     }
