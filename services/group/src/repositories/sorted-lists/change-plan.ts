@@ -164,11 +164,9 @@ export async function planChange<T, K>(
   }
 
   const nextHead: SortedHead<T, K> = { _id: key, v: head.v + 1, n: 0, next: 0, tail_min: null, items: tail };
-  let chunkCount = 0;
   if (!head.dirs?.length) {
     // Inline until the directory outgrows a page; then paged until the list has no chunks.
     const refs = rewritten.get(0) ?? head.chunks ?? [];
-    chunkCount = refs.length;
     if (refs.length <= dirSize) nextHead.chunks = refs;
     else nextHead.dirs = split(refs, dirSize).map((part) => freshDir(part, (part[0] as ChunkRef<K>).min));
   } else {
@@ -179,11 +177,11 @@ export async function planChange<T, K>(
       const parts = refs.length === 0 ? [] : refs.length > 2 * dirSize ? split(refs, dirSize) : [refs];
       return parts.map((part, p) => freshDir(part, p === 0 ? ref.min : (part[0] as ChunkRef<K>).min));
     });
-    chunkCount = nextHead.dirs.length;
   }
+  // Pages are dropped with their last chunk: either form names none exactly when there are none.
   const listed = nextHead.dirs ?? nextHead.chunks ?? [];
   nextHead.n = listed.reduce((sum, r) => sum + r.n, 0) + tail.length;
-  nextHead.tail_min = chunkCount === 0 ? null : sealing ? keyOf(tail[0] as T) : head.tail_min;
+  nextHead.tail_min = listed.length === 0 ? null : sealing ? keyOf(tail[0] as T) : head.tail_min;
   nextHead.next = next;
   plan.head = nextHead;
   plan.delta = nextHead.n - head.n;
