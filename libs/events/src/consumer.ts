@@ -8,6 +8,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { ALWAYS_CONNECTED, connectionState } from './connection-state.js';
 import { ensureConsumer } from './ensure-consumer.js';
 import { connectionOf, type JetStreamHandles } from './jetstream.js';
+import { retryJetStreamApi } from './jetstream-retry.js';
 import { PermanentFailure } from './permanent-failure.js';
 import { DEFAULT_PULL_EXPIRES_MS, type Puller, startPuller } from './puller.js';
 import { isStreamMissing, retryUntilStream, type StreamWaitSettings } from './stream-wait.js';
@@ -95,11 +96,13 @@ export async function runConsumer<S extends TSchema>(
     // Redelivery is capped here, not by the server, so the last failure can be dead-lettered.
     max_deliver: -1,
   };
-  // Creates the durable or brings it to this config, racing copies included (ensureConsumer). A
-  // missing stream fails at once, and the error says so (isStreamMissing).
+  // Creates the durable or brings it to this config, racing copies included (ensureConsumer), then
+  // looks it up; both steps ask again through a cluster's transient failures (a request timing out
+  // on a loaded cluster, retryJetStreamApi). A missing stream fails at once, and the error says so
+  // (isStreamMissing).
   const bind = async (): Promise<Consumer> => {
     await ensureConsumer(jsm, stream, config);
-    return js.consumers.get(stream, durable);
+    return retryJetStreamApi(() => js.consumers.get(stream, durable));
   };
 
   const validate = compileValidator(spec.schema);
