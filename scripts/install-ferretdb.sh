@@ -37,10 +37,26 @@
 #   and try again; under ten concurrent writers most of a write's time was those sleeps. Queued in
 #   Go, the next writer starts the moment the one before commits.
 #
+# - fast-sjson (a sed and ferretdb/fast_unmarshal.go): the SQLite backend stores each document as
+#   sjson text, and reading one back (sjson.Unmarshal) decoded every level into a map of raw
+#   messages with encoding/json, then every value again from its own bytes: half of FerretDB's CPU
+#   on a find of 1 KB documents. The original is renamed unmarshalOriginal, and Unmarshal reads
+#   the exact layout Marshal writes in one pass, guided by the schema (kept by its text); anything
+#   else, and any value whose text is not plain, goes to the original, so answers and errors are
+#   the same. Its Go test (FERRETDB_TEST_PATCHES=1) compares the two on Marshal's output of
+#   every type and 3,000 random documents, and runs the package's own tests and fuzz seeds.
+#
+# - reply-check (ferretdb/wire-reply-check.patch, on FerretDB's wire module): FerretDB turns on the
+#   module's NaN check (a client's NaN is refused, as FerretDB does not store it), and the module
+#   ran it on every message built as well as every one read: each reply was decoded in depth once
+#   more only to look for NaN, a tenth of FerretDB's CPU on a find. Replies come from stored
+#   documents, which cannot hold NaN (sjson refuses it); the patch checks messages read from
+#   clients only. The build uses a patched copy of the module (a go.mod replace).
+#
 # FERRETDB_TEST_PATCHES=1 also runs the patches' Go test (ferretdb/statement_locks_test.go).
 set -euo pipefail
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
-PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1"
+PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1+fast-sjson-1+reply-check-1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 patches="$root/scripts/ferretdb"
 out="$root/.tools/bin/ferretdb"
@@ -64,14 +80,17 @@ grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" \
   || { echo "install-ferretdb: $VERSION does not have the _id lookup this script patches" >&2; exit 1; }
 sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->'_id'\"|" "$metadata"
 
-# id-pushdown and atomic-writes: `patch` when the machine has it, else `git apply` (same diffs).
+# The diffs: `patch` when the machine has it, else `git apply` (same diffs); in FerretDB's source
+# unless a folder is given.
 apply() {
+  local dir="${2:-$work/src}"
   if command -v patch >/dev/null 2>&1; then
-    patch -p1 --batch --forward --silent -d "$work/src" < "$patches/$1"
+    patch -p1 --batch --forward --silent -d "$dir" < "$patches/$1"
   else
-    git -C "$work/src" apply -p1 "$patches/$1"
+    git -C "$dir" apply -p1 "$patches/$1"
   fi || { echo "install-ferretdb: scripts/ferretdb/$1 does not apply to FerretDB $VERSION" >&2; exit 1; }
 }
+
 # no-tracking: resource.Track and Untrack (FerretDB's own leak detector: a pprof profile entry with
 # its caller stacks and a finalizer for every iterator and connection) return at once unless the
 # build is FerretDB's debug build. Profiling the seeded pushes page, they were 17% of FerretDB's
@@ -88,10 +107,25 @@ apply atomic-writes.patch
 cp "$patches/statement_locks.go" "$work/src/internal/handler/statement_locks.go"
 apply write-queue.patch
 cp "$patches/write_queue.go" "$work/src/internal/backends/sqlite/write_queue.go"
+# fast-sjson
+sjson="$work/src/internal/handler/sjson"
+grep -q '^func Unmarshal(data \[\]byte) (\*types.Document, error) {$' "$sjson/sjson.go" \
+  || { echo "install-ferretdb: $VERSION does not have the sjson.Unmarshal this script wraps" >&2; exit 1; }
+sed -i 's/^func Unmarshal(data \[\]byte) (\*types.Document, error) {$/func unmarshalOriginal(data []byte) (*types.Document, error) {/' "$sjson/sjson.go"
+cp "$patches/fast_unmarshal.go" "$sjson/fast_unmarshal.go"
+# reply-check: a copy of FerretDB's wire module, patched, builds in place of the downloaded one.
+wire_version="$(sed -n 's|^[[:space:]]*github.com/FerretDB/wire \(v[^ ]*\)$|\1|p' "$work/src/go.mod")"
+wire_dir="$(cd "$work/src" && go mod download -json "github.com/FerretDB/wire@$wire_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[ -n "$wire_version" ] && [ -d "$wire_dir" ] || { echo "install-ferretdb: could not download FerretDB's wire module" >&2; exit 1; }
+cp -r "$wire_dir" "$work/wire"
+chmod -R u+w "$work/wire"
+apply wire-reply-check.patch "$work/wire"
+(cd "$work/src" && go mod edit -replace "github.com/FerretDB/wire=../wire")
 if [ "${FERRETDB_TEST_PATCHES:-}" = 1 ]; then
   cp "$patches/statement_locks_test.go" "$work/src/internal/handler/statement_locks_test.go"
   mkdir -p "$work/src/.git" # the package's own tests find the source root by it (testutil)
-  (cd "$work/src" && go test -count=1 -run 'TestStatementLocks' ./internal/handler/)
+  cp "$patches/fast_unmarshal_test.go" "$sjson/fast_unmarshal_test.go"
+  (cd "$work/src" && go test -count=1 -run 'TestStatementLocks' ./internal/handler/ && go test -count=1 ./internal/handler/sjson/)
 fi
 
 mkdir -p "$(dirname "$out")"
