@@ -1,4 +1,4 @@
-import { KeyLock, updatesAreAtomic } from '@im/store';
+import { findByIds, KeyLock, updatesAreAtomic } from '@im/store';
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 
 /** How far the fan-out of one push has got: `_id` is String(push_id). Written only by the workers. */
@@ -58,23 +58,19 @@ export class PushProgress {
     return this.#locks.run(_id, write);
   }
 
-  /** Delivered and read so far for each push; 0 for one not started (or unknown). One look-up each. */
+  /** Delivered and read so far for each push; 0 for one not started (or unknown). One statement. */
   async counts(pushIds: readonly number[]): Promise<Map<number, PushCounts>> {
     const ids = [...new Set(pushIds)];
-    if (ids.length === 0) return new Map();
-    // One statement for a page of pushes: `_id: {$in}` is served by the `_id` index on MongoDB
-    // and on our FerretDB build (docs/ferretdb.md, "Our build"); a look-up per push was 20
+    // One statement for a page of pushes (findByIds: `_id: {$in}`, served by the `_id` index on
+    // MongoDB and on our FerretDB build, docs/ferretdb.md, "Our build"); a look-up per push was 20
     // statements for a page of 20.
-    const found = await this.docs
-      .find(
-        { _id: { $in: ids.map(String) } },
-        { ...this.#read, projection: { delivered: 1, read: 1 }, limit: ids.length },
-      )
-      .toArray();
-    const byId = new Map(found.map((doc) => [doc._id, doc]));
+    const found = await findByIds(this.docs, ids.map(String), {
+      ...this.#read,
+      projection: { delivered: 1, read: 1 },
+    });
     return new Map(
       ids.map((id) => {
-        const doc = byId.get(String(id));
+        const doc = found.get(String(id));
         return [id, { delivered: doc?.delivered ?? 0, read: doc?.read ?? 0 }] as const;
       }),
     );

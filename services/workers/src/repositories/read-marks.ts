@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@im/store';
+import { findByIds, isDuplicateKeyError } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -64,22 +64,21 @@ export class ReadMarks {
     this.#read = read;
   }
 
-  /** When each of `refs` was first marked read, by push id; absent: not read. One look-up per block. */
+  /** When each of `refs` was first marked read, by push id; absent: not read. One statement for all blocks. */
   async readAt(studentUid: string, refs: readonly MarkRef[]): Promise<Map<number, Date>> {
     const byBlock = new Map<string, number[]>();
     for (const ref of refs) {
       const id = markBlockId(studentUid, ref);
       byBlock.set(id, [...(byBlock.get(id) ?? []), ref.push_id]);
     }
-    const ids = [...byBlock.keys()];
-    const blocks = await Promise.all(ids.map((_id) => this.blocks.findOne({ _id }, this.#read)));
+    const blocks = await findByIds(this.blocks, [...byBlock.keys()], this.#read);
     const at = new Map<number, Date>();
-    ids.forEach((id, i) => {
-      for (const pushId of byBlock.get(id) ?? []) {
-        const when = blocks[i]?.at?.[String(pushId)];
+    for (const [id, pushIds] of byBlock) {
+      for (const pushId of pushIds) {
+        const when = blocks.get(id)?.at?.[String(pushId)];
         if (when instanceof Date) at.set(pushId, when);
       }
-    });
+    }
     return at;
   }
 
