@@ -56,7 +56,7 @@
 # FERRETDB_TEST_PATCHES=1 also runs the patches' Go test (ferretdb/statement_locks_test.go).
 set -euo pipefail
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
-PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1+fast-sjson-1+reply-check-1"
+PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1+fast-sjson-2+reply-check-1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 patches="$root/scripts/ferretdb"
 out="$root/.tools/bin/ferretdb"

@@ -38,12 +38,19 @@ func Unmarshal(data []byte) (*types.Document, error) {
 	return unmarshalOriginal(data)
 }
 
-// maxCachedSchemas bounds the schema cache; when full it is emptied and refilled.
-const maxCachedSchemas = 2048
+// The schema cache holds at most maxCachedSchemas schemas and maxCachedSchemaBytes of their text
+// (an array's schema names each of its items, so a long array's is long); when either is reached
+// it is emptied and refilled. A schema longer than maxCachedSchema is parsed on every read.
+const (
+	maxCachedSchemas     = 2048
+	maxCachedSchemaBytes = 16 << 20
+	maxCachedSchema      = 256 << 10
+)
 
 var schemaCache = struct {
 	sync.RWMutex
-	m map[string]*schema
+	m     map[string]*schema
+	bytes int
 }{m: make(map[string]*schema)}
 
 // cachedSchema answers the parsed schema of raw, parsing it with the original decoder once.
@@ -62,11 +69,19 @@ func cachedSchema(raw []byte) (*schema, bool) {
 		return nil, false
 	}
 
-	schemaCache.Lock()
-	if len(schemaCache.m) >= maxCachedSchemas {
-		schemaCache.m = make(map[string]*schema)
+	if len(raw) > maxCachedSchema {
+		return &parsed, true
 	}
-	schemaCache.m[string(raw)] = &parsed
+
+	schemaCache.Lock()
+	if len(schemaCache.m) >= maxCachedSchemas || schemaCache.bytes+len(raw) > maxCachedSchemaBytes {
+		schemaCache.m = make(map[string]*schema)
+		schemaCache.bytes = 0
+	}
+	if _, ok := schemaCache.m[string(raw)]; !ok {
+		schemaCache.m[string(raw)] = &parsed
+		schemaCache.bytes += len(raw)
+	}
 	schemaCache.Unlock()
 
 	return &parsed, true
