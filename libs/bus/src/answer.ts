@@ -3,6 +3,7 @@ import type { Logger } from '@im/log';
 import { handlerDuration, handlerErrors } from '@im/metrics';
 import type { ServiceMsg } from '@nats-io/services';
 import { callerOf } from './caller.js';
+import { EncodedReply } from './encoded-reply.js';
 import { respondWithError } from './error-reply.js';
 import { Context, type HandlerContext } from './handler-context.js';
 import { loggableError } from './loggable-error.js';
@@ -60,21 +61,25 @@ function parseJson(data: Uint8Array): unknown {
 }
 
 /**
- * The handler's result as JSON that fits the bus. A reply that cannot be sent is a 500 whose
- * message (logged once, by toAppError) says how large it was.
+ * The handler's result as JSON that fits the bus (an EncodedReply as it is). A reply that cannot
+ * be sent is a 500 whose message (logged once, by toAppError) says how large it was.
  */
-function encodeReply(result: unknown, { service, maxPayload }: Answering): string {
-  const reply = JSON.stringify(result ?? {}) ?? '{}';
+function encodeReply(result: unknown, { service, maxPayload }: Answering): string | Uint8Array {
   const limit = maxPayload();
+  const tooLarge = (bytes: number) =>
+    new AppError(
+      ErrorCode.ServerError,
+      `the ${service} service's reply is too large: ${bytes} bytes, more than the message bus carries (${limit})`,
+    );
+  if (result instanceof EncodedReply) {
+    if (result.bytes.length > limit) throw tooLarge(result.bytes.length);
+    return result.bytes;
+  }
+  const reply = JSON.stringify(result ?? {}) ?? '{}';
   // Most replies are far below the limit: count bytes only when the characters could exceed it.
   if (reply.length * 3 > limit) {
     const bytes = Buffer.byteLength(reply);
-    if (bytes > limit) {
-      throw new AppError(
-        ErrorCode.ServerError,
-        `the ${service} service's reply is too large: ${bytes} bytes, more than the message bus carries (${limit})`,
-      );
-    }
+    if (bytes > limit) throw tooLarge(bytes);
   }
   return reply;
 }

@@ -1,5 +1,6 @@
 export { type BusSettings, closeBus, connectBus, type NatsConnection } from './connect.js';
 export { isDatabaseUnavailable } from './database-errors.js';
+export { EncodedReply } from './encoded-reply.js';
 export { headerValue } from './header-value.js';
 export { announceReady, onShutdown, runMain } from './lifecycle.js';
 export { type LoggableError, loggableError } from './loggable-error.js';

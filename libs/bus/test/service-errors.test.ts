@@ -7,6 +7,7 @@ import {
   closeBus,
   connectBus,
   defineEndpoint,
+  EncodedReply,
   type NatsConnection,
   RequestClient,
   SERVICE_ERROR_CODE_HEADER,
@@ -80,6 +81,8 @@ beforeAll(async () => {
       }),
       endpoint('tooLarge', async () => ({ s: 'x'.repeat(MAX_PAYLOAD) })),
       endpoint('tooLargeUnicode', async () => ({ s: '班'.repeat(MAX_PAYLOAD / 3) })),
+      endpoint('tooLargeEncoded', async () => new EncodedReply({ s: '班'.repeat(MAX_PAYLOAD / 3) })),
+      endpoint('encoded', async () => new EncodedReply({ name: '班级 "七年级"', n: [1, 2] })),
     ],
   });
 });
@@ -184,7 +187,7 @@ describe('a service whose handlers misbehave', () => {
   });
 
   it('answers a reply larger than max_payload as a 500 saying so, logged once', async () => {
-    for (const name of ['tooLarge', 'tooLargeUnicode']) {
+    for (const name of ['tooLarge', 'tooLargeUnicode', 'tooLargeEncoded']) {
       const subject = `test.hostile.${name}`;
       const error = await failure(subject);
       expect(error.code).toBe(ErrorCode.ServerError);
@@ -196,6 +199,11 @@ describe('a service whose handlers misbehave', () => {
       expect(linesAbout(subject)).toHaveLength(1);
       await stillServes();
     }
+  });
+
+  it('sends a reply encoded by the handler (EncodedReply) as those bytes', async () => {
+    const reply = await client.request('test.hostile.encoded', Buffer.from('{}'));
+    expect(Buffer.from(reply).toString()).toBe('{"name":"班级 \\"七年级\\"","n":[1,2]}');
   });
 
   it('answers a body that is not JSON (or not UTF-8, or not an object) with a 400', async () => {

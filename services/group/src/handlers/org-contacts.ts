@@ -1,4 +1,4 @@
-import { defineEndpoint } from '@im/bus';
+import { defineEndpoint, EncodedReply } from '@im/bus';
 import {
   type Contact,
   GroupSubjects,
@@ -28,19 +28,19 @@ const PAGE = 200;
  */
 export const orgContactsEndpoint = (deps: GroupDeps) => {
   // Contacts is the largest read (up to 1,000 entries from several chunks); most calls find both
-  // lists unchanged since the last (ContactsCache).
-  const cache = new ContactsCache();
+  // lists unchanged since the last (ContactsCache), and get the reply as it was encoded then.
+  const cache = new ContactsCache<EncodedReply<OrgContactsReply>>();
   return defineEndpoint({
     name: 'org_contacts',
     subject: GroupSubjects.orgContacts,
     request: OrgContactsRequest,
-    handle: async ({ organization_id }, { caller }): Promise<OrgContactsReply> => {
+    handle: async ({ organization_id }, { caller }): Promise<EncodedReply<OrgContactsReply>> => {
       assertMayReadOrganization(caller, organization_id);
       const key = String(organization_id);
       const versions = await Promise.all([deps.lists.orgs.version(key), deps.users.lists.version(key)]);
-      return {
-        data: await cache.getOrBuild(organization_id, versions, () => contactsOf(deps, organization_id)),
-      };
+      return cache.getOrBuild(organization_id, versions, async () => {
+        return new EncodedReply<OrgContactsReply>({ data: await contactsOf(deps, organization_id) });
+      });
     },
   });
 };
