@@ -11,6 +11,7 @@ import { deliveriesSinceEndpoint } from './handlers/deliveries-since.js';
 import { deliveryCountsEndpoint } from './handlers/delivery-counts.js';
 import { markReadEndpoint } from './handlers/mark-read.js';
 import { natsLiveNotifications } from './live-notifications.js';
+import { migrateReadTotals } from './migrate.js';
 import { Deliveries } from './repositories/deliveries.js';
 import { StudentNotifications } from './repositories/student-notifications.js';
 
@@ -48,7 +49,8 @@ export interface RunningWorkers {
  * The workers on open connections; `main.ts` and the in-process tests start them alike. They
  * write the deliveries (the class-message consumer) and answer every read about them (request
  * endpoints beside it), so a reader finds the deliveries where they are written. Streams and
- * indexes first (start-up order of processes must not matter), then the consumer, last the reads.
+ * indexes first (start-up order of processes must not matter), then the one-time conversions of
+ * stored data (migrate.ts), then the consumer, last the reads.
  */
 export async function startWorkers(options: WorkersOptions): Promise<RunningWorkers> {
   const { nc, db, log } = options;
@@ -57,6 +59,7 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
   // Only what it publishes into: IM_CLASS_EVENTS is the broadcast service's, the consumer waits for it.
   await ensureStream(handles.jsm, Streams.deadLetters, { replicas: config.jetstreamReplicas });
   // Every read and write of the deliveries goes by `_id`: no index to create.
+  await migrateReadTotals(db, log);
   const deliveries = new Deliveries(db, { live: natsLiveNotifications(nc, log) });
   const notifications = new StudentNotifications(deliveries);
   const consumer = await consumeClassMessages(handles, log, deliveries, config);

@@ -113,7 +113,7 @@ describe('im.deliveries.mark_read', () => {
     expect(await mark('r0', 99)).toEqual({ delivered: false });
     expect(await mark('stranger', 41)).toEqual({ delivered: false });
     await expectCountsAsModelled();
-    expect(await h.store.db.collection('read_totals').findOne({ _id: 'stranger' as never })).toBeNull();
+    expect(await h.store.db.collection('read_marks').findOne({ _id: 'stranger#t' as never })).toBeNull();
   });
 
   it('refuses anyone but a service', async () => {

@@ -64,7 +64,7 @@ export interface DeliveriesOptions {
  * - `deliveries`: one record per (push, student), for a push's recipients, the once-only rule and
  *   the seq its read mark is filed under;
  * - `push_progress`: how many of a push's recipients are written, and have read it (PushProgress);
- * - `read_marks`, `read_totals`: who read what, and how much each student has read (ReadMarks).
+ * - `read_marks`: who read what, and how much each student has read (ReadMarks).
  * A chunk writes the inboxes first (each entry gets its seq there), then the deliveries with their
  * seq, then tells the live subjects, last the progress. A crash at any point leaves what the
  * retried chunk completes: an inbox that lists the push already is not appended to (its entry's

@@ -17,9 +17,21 @@ export interface ReadMarkBlock {
   at: Record<string, Date>;
 }
 
-/** How many of its notifications a student has marked read: first marks only. */
+/**
+ * How many of its notifications a student has marked read (first marks only), kept in
+ * `read_marks` beside its blocks, `_id` totalId(student): a page reads it with the page's blocks.
+ */
 export interface ReadTotal {
   _id: string;
+  read: number;
+}
+
+/** A document of `read_marks`: a block of marks, or a student's total. */
+export type ReadMarksDoc = { _id: string; at?: Record<string, Date>; read?: number };
+
+/** A page's marks and the student's total, read together. */
+export interface ReadState {
+  readAt: Map<number, Date>;
   read: number;
 }
 
@@ -46,45 +58,58 @@ export function markBlockId(studentUid: string, ref: MarkRef): string {
   return `${student}#${Math.floor(ref.seq / MARKS_PER_BLOCK)}`;
 }
 
+/** The `_id` of a student's total: `#t` is neither a seq block (`#<n>`) nor a push block (`#p<n>`). */
+export const totalId = (studentUid: string): string => `${encodeURIComponent(studentUid)}#t`;
+
 /**
- * Read marks (`read_marks`, blocks by `_id`) and each student's total of them (`read_totals`,
- * `_id` = the client id): every read and write a look-up by `_id` (docs/ferretdb.md, "Lookups").
- * The caller serializes the marks of one student in this process (StudentNotifications.markRead);
- * across copies of the workers, `mark`'s compare-and-set decides. The per-push count is
- * PushProgress's.
+ * Read marks and each student's total of them, both in `read_marks` (blocks and totals by `_id`):
+ * every read and write a look-up by `_id` (docs/ferretdb.md, "Lookups"), and a page's marks and
+ * total one statement. The caller serializes the marks of one student in this process
+ * (StudentNotifications.markRead); across copies of the workers, `mark`'s compare-and-set decides.
+ * The per-push count is PushProgress's.
  */
 export class ReadMarks {
-  readonly blocks: Collection<ReadMarkBlock>;
-  readonly totals: Collection<ReadTotal>;
+  readonly blocks: Collection<ReadMarksDoc>;
   readonly #read: { maxTimeMS: number };
 
   constructor(db: Db, read: { maxTimeMS: number }) {
-    this.blocks = db.collection<ReadMarkBlock>('read_marks');
-    this.totals = db.collection<ReadTotal>('read_totals');
+    this.blocks = db.collection<ReadMarksDoc>('read_marks');
     this.#read = read;
   }
 
-  /** When each of `refs` was first marked read, by push id; absent: not read. One statement for all blocks. */
+  /** When each of `refs` was first marked read, by push id (absent: not read), and the total. */
+  async state(studentUid: string, refs: readonly MarkRef[]): Promise<ReadState> {
+    const total = totalId(studentUid);
+    const { readAt, docs } = await this.#marks(studentUid, refs, [total]);
+    return { readAt, read: docs.get(total)?.read ?? 0 };
+  }
+
+  /** When each of `refs` was first marked read, by push id; absent: not read. */
   async readAt(studentUid: string, refs: readonly MarkRef[]): Promise<Map<number, Date>> {
+    return (await this.#marks(studentUid, refs, [])).readAt;
+  }
+
+  /** How many notifications the student has marked read. */
+  async total(studentUid: string): Promise<number> {
+    return (await this.state(studentUid, [])).read;
+  }
+
+  /** The refs' blocks and the `also` documents, in one statement. */
+  async #marks(studentUid: string, refs: readonly MarkRef[], also: readonly string[]) {
     const byBlock = new Map<string, number[]>();
     for (const ref of refs) {
       const id = markBlockId(studentUid, ref);
       byBlock.set(id, [...(byBlock.get(id) ?? []), ref.push_id]);
     }
-    const blocks = await findByIds(this.blocks, [...byBlock.keys()], this.#read);
-    const at = new Map<number, Date>();
+    const docs = await findByIds(this.blocks, [...also, ...byBlock.keys()], this.#read);
+    const readAt = new Map<number, Date>();
     for (const [id, pushIds] of byBlock) {
       for (const pushId of pushIds) {
-        const when = blocks.get(id)?.at?.[String(pushId)];
-        if (when instanceof Date) at.set(pushId, when);
+        const when = docs.get(id)?.at?.[String(pushId)];
+        if (when instanceof Date) readAt.set(pushId, when);
       }
     }
-    return at;
-  }
-
-  /** How many notifications the student has marked read. */
-  async total(studentUid: string): Promise<number> {
-    return (await this.totals.findOne({ _id: studentUid }, this.#read))?.read ?? 0;
+    return { readAt, docs };
   }
 
   /**
@@ -110,7 +135,7 @@ export class ReadMarks {
 
   /** One more first mark in the student's total. */
   async countRead(studentUid: string): Promise<void> {
-    await this.totals.updateOne({ _id: studentUid }, { $inc: { read: 1 } }, { upsert: true });
+    await this.blocks.updateOne({ _id: totalId(studentUid) }, { $inc: { read: 1 } }, { upsert: true });
   }
 
   async #stored(_id: string, pushId: number): Promise<Date | undefined> {

@@ -29,16 +29,13 @@ export class StudentNotifications {
 
   /**
    * A page of a student's deliveries, newest first, with how many there are and how many of those
-   * are unread: the inbox page (head and buckets), the student's read total, and the page's mark
-   * blocks (at most two for the entries with a seq).
+   * are unread: the inbox page (head and buckets), then the page's mark blocks (at most two for
+   * the entries with a seq) with the student's read total, in one statement.
    */
   async page(studentUid: string, skip: number, limit: number): Promise<StudentPage> {
     const { inbox, reads } = this.#deliveries;
-    const [page, read] = await Promise.all([
-      inbox.newestFirst(studentUid, skip, limit),
-      reads.total(studentUid),
-    ]);
-    const readAt = await reads.readAt(studentUid, page.items);
+    const page = await inbox.newestFirst(studentUid, skip, limit);
+    const { readAt, read } = await reads.state(studentUid, page.items);
     return {
       total: page.total,
       // A push listed twice (a replay long after its first fan-out) counts twice in n, read once.
