@@ -66,3 +66,46 @@ describe.each([
     expect(await a!.count('k')).toBe(80);
   });
 });
+
+describe('SortedLists pages kept by one copy (cachePagesUpTo)', () => {
+  it("answers no page another copy's change has outdated, and reads only the head for a kept one", async () => {
+    const [a, b] = dbs.map(
+      (db) =>
+        new SortedLists<E, number>(db, 'kept_pages', {
+          keyOf: (e) => e.id,
+          chunkSize: 8,
+          tailSize: 4,
+          dirSize: 2,
+          cachePagesUpTo: 20,
+        }),
+    );
+    await b!.change('k', { upsert: Array.from({ length: 40 }, (_, id) => ({ id, by: 1 })) });
+    const ids = async (skip: number) => (await a!.page('k', skip, 10)).items.map((e) => e.id);
+    expect(await ids(10)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+
+    // Kept: a copy of what was kept is answered.
+    const kept = await a!.page('k', 10, 10);
+    kept.items.length = 0;
+    expect(await ids(10)).toHaveLength(10);
+
+    // The other copy's upsert, removal and change: each shows on the next page of the first.
+    await b!.change('k', { upsert: [{ id: 12.5, by: 2 }] });
+    expect(await ids(10)).toEqual([10, 11, 12, 12.5, 13, 14, 15, 16, 17, 18]);
+    await b!.change('k', { remove: [11] });
+    expect(await ids(10)).toEqual([10, 12, 12.5, 13, 14, 15, 16, 17, 18, 19]);
+    await b!.change('k', { patch: { key: 13, change: (e) => ({ ...e, by: 3 }) } });
+    expect((await a!.page('k', 10, 10)).items.find((e) => e.id === 13)?.by).toBe(3);
+    // Larger pages than cachePagesUpTo are read every time (they are not kept).
+    expect((await a!.page('k', 0, 41)).total).toBe(40);
+
+    // A kept page is the head's read alone: with every other document of the list gone (which
+    // no change ever leaves), it is still answered, while a page not kept cannot be read.
+    await b!.change('h', { upsert: Array.from({ length: 40 }, (_, id) => ({ id, by: 1 })) });
+    expect((await a!.page('h', 10, 10)).items.map((e) => e.id)).toEqual([
+      10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+    ]);
+    await a!.docs.deleteMany({ _id: { $regex: /^h#/ } } as never);
+    expect((await a!.page('h', 10, 10)).items).toHaveLength(10);
+    await expect(a!.page('h', 0, 10)).rejects.toThrow();
+  });
+});

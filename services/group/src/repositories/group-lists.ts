@@ -1,3 +1,4 @@
+import { MAX_PER_PAGE } from '@im/contracts';
 import { queryLimit } from '@im/store';
 import type { Db } from 'mongodb';
 import type { GroupDoc } from './groups.js';
@@ -57,6 +58,9 @@ export class GroupLists {
       keyOf: (e) => e.id,
       chunkSize: ORG_LIST_CHUNK,
       tailSize: ORG_LIST_TAIL,
+      // Every member of a school opens the same first pages of its groups: kept, they are one
+      // read of the head while the list does not change (PageCache).
+      cachePagesUpTo: MAX_PER_PAGE,
       ...limit,
     });
     this.users = new UserMemberships(db);

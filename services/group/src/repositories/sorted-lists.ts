@@ -8,6 +8,7 @@ import {
   type SortedHead,
   type SortedPage,
 } from './sorted-lists/model.js';
+import { PageCache } from './sorted-lists/page-cache.js';
 import { ListReader } from './sorted-lists/reader.js';
 
 export type { SortedChange, SortedPage } from './sorted-lists/model.js';
@@ -48,7 +49,16 @@ export interface SortedListsOptions<T, K> {
   /** Chunks the head names inline, and per directory page (default 64). */
   dirSize?: number;
   maxTimeMS?: number;
+  /**
+   * Pages of at most this many entries are kept, with the list version they were read at, and
+   * answered again while the head still carries it (PageCache): a page is then one read of the
+   * head. Default: none kept.
+   */
+  cachePagesUpTo?: number;
 }
+
+/** Pages a SortedLists with `cachePagesUpTo` keeps (the least recently used go first). */
+const CACHED_PAGES = 1_000;
 
 export const DEFAULT_CHUNK = 200;
 export const DEFAULT_DIR = 64;
@@ -67,6 +77,8 @@ export class SortedLists<T, K extends string | number> {
   readonly #locks = new KeyLock();
   readonly #reader: ListReader<T, K>;
   readonly #shape: ListShape<T, K>;
+  readonly #pages: PageCache<T> | undefined;
+  readonly #cachePagesUpTo: number;
 
   constructor(db: Db, collection: string, options: SortedListsOptions<T, K>) {
     this.docs = db.collection<SortedDoc<T, K>>(collection);
@@ -85,6 +97,8 @@ export class SortedLists<T, K extends string | number> {
       tailSize: this.tailSize,
       dirSize: this.dirSize,
     };
+    this.#cachePagesUpTo = options.cachePagesUpTo ?? 0;
+    this.#pages = this.#cachePagesUpTo > 0 ? new PageCache<T>(CACHED_PAGES) : undefined;
     this.#reader = new ListReader(
       this.docs,
       options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS },
@@ -103,10 +117,14 @@ export class SortedLists<T, K extends string | number> {
 
   /** `limit` entries after skipping `skip`, in key order. */
   page(key: string, skip: number, limit: number): Promise<SortedPage<T>> {
+    const pages = limit <= this.#cachePagesUpTo ? this.#pages : undefined;
     return this.#consistent(
       key,
       async (head) => {
+        const kept = pages?.get(key, skip, limit, head.v);
+        if (kept) return { total: head.n, items: kept };
         const items = await this.#reader.range(key, head, skip, skip + Math.max(0, limit));
+        if (items) pages?.set(key, skip, limit, head.v, items);
         return items && { total: head.n, items };
       },
       { total: 0, items: [] },
