@@ -63,11 +63,9 @@ export class PushProgress {
     const ids = [...new Set(pushIds)];
     // One statement for a page of pushes (findByIds: `_id: {$in}`, served by the `_id` index on
     // MongoDB and on our FerretDB build, docs/ferretdb.md, "Our build"); a look-up per push was 20
-    // statements for a page of 20.
-    const found = await findByIds(this.docs, ids.map(String), {
-      ...this.#read,
-      projection: { delivered: 1, read: 1 },
-    });
+    // statements for a page of 20. No projection: the documents are four small fields, and
+    // FerretDB projects by copying each document whole first (a tenth of its CPU on this page).
+    const found = await findByIds(this.docs, ids.map(String), this.#read);
     return new Map(
       ids.map((id) => {
         const doc = found.get(String(id));
