@@ -53,10 +53,15 @@
 #   documents, which cannot hold NaN (sjson refuses it); the patch checks messages read from
 #   clients only. The build uses a patched copy of the module (a go.mod replace).
 #
+# - projection-copy (ferretdb/projection-copy.patch): a find with a projection deep-copied every
+#   document it found before taking the projected fields from the copy; the document is read for
+#   that find alone and dropped afterwards, so a shallow copy of its top level serves (an
+#   exclusion still works on a deep copy).
+#
 # FERRETDB_TEST_PATCHES=1 also runs the patches' Go test (ferretdb/statement_locks_test.go).
 set -euo pipefail
 VERSION="${FERRETDB_VERSION:-v1.24.2}"
-PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1+fast-sjson-2+reply-check-1"
+PATCH_LEVEL="id-index-1+id-pushdown-4+atomic-1+no-tracking-1+write-queue-1+fast-sjson-2+reply-check-1+projection-copy-1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 patches="$root/scripts/ferretdb"
 out="$root/.tools/bin/ferretdb"
@@ -107,6 +112,7 @@ apply atomic-writes.patch
 cp "$patches/statement_locks.go" "$work/src/internal/handler/statement_locks.go"
 apply write-queue.patch
 cp "$patches/write_queue.go" "$work/src/internal/backends/sqlite/write_queue.go"
+apply projection-copy.patch
 # fast-sjson
 sjson="$work/src/internal/handler/sjson"
 grep -q '^func Unmarshal(data \[\]byte) (\*types.Document, error) {$' "$sjson/sjson.go" \
@@ -125,7 +131,7 @@ if [ "${FERRETDB_TEST_PATCHES:-}" = 1 ]; then
   cp "$patches/statement_locks_test.go" "$work/src/internal/handler/statement_locks_test.go"
   mkdir -p "$work/src/.git" # the package's own tests find the source root by it (testutil)
   cp "$patches/fast_unmarshal_test.go" "$sjson/fast_unmarshal_test.go"
-  (cd "$work/src" && go test -count=1 -run 'TestStatementLocks' ./internal/handler/ && go test -count=1 ./internal/handler/sjson/)
+  (cd "$work/src" && go test -count=1 -run 'TestStatementLocks' ./internal/handler/ && go test -count=1 ./internal/handler/sjson/ ./internal/handler/common/)
 fi
 
 mkdir -p "$(dirname "$out")"
