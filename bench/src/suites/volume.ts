@@ -1,6 +1,7 @@
 import { newAuthSecret } from '@im/testkit';
 import { fmt } from '../report.js';
 import type { Suite, SuiteResult } from '../suite.js';
+import { type KeptStore, openKeptStore, pushDay, saveKeptStore } from '../volume/kept-store.js';
 import { measureStore, type StoreFigures } from '../volume/measure-store.js';
 import { deliveriesOf, emptyPlan, pushesOf, type VolumePlan, volumePlanFromEnv } from '../volume/plan.js';
 import {
@@ -27,6 +28,9 @@ import { startVolumeStack, type VolumeStack } from '../volume/stack.js';
  * servers seeded through the services' own write paths with one large school's year (see
  * volume/plan.ts; VOLUME_SCALE=0.01 for a quick run), each measured the same way on a freshly
  * started stack: idle CPU, the read routes at 50 callers, the write routes at 10.
+ *
+ * VOLUME_STORE_DIR keeps the volume store in a folder: seeded there on the first run, measured
+ * again without seeding on the next (kept-store.ts). VOLUME_SEED_ONLY=1 seeds it and stops.
  */
 export const volume: Suite = {
   name: 'volume',
@@ -36,9 +40,16 @@ export const volume: Suite = {
     const rosters = classRosters(plan);
     const authSecret = newAuthSecret();
     const errors: string[] = [];
+    const keptDir = process.env.VOLUME_STORE_DIR || undefined;
+    const kept = keptDir ? openKeptStore(keptDir, plan) : undefined;
+    const seedOnly = process.env.VOLUME_SEED_ONLY === '1';
+    if (seedOnly && !kept)
+      throw new Error('VOLUME_SEED_ONLY=1 needs VOLUME_STORE_DIR (where the seeded store is kept)');
     progress(
       `scale ${[plan.scale, ...plan.custom].join(', ')}: ${fmt(deliveriesOf(plan))} deliveries, ${fmt(pushesOf(plan))} pushes (${plan.classes} classes × ${plan.days} days), ${fmt(plan.groups)} groups, ${fmt(plan.members)} members, ${fmt(plan.users)} users`,
     );
+
+    if (seedOnly) return seedKept(kept!, plan, authSecret, rosters, progress, errors);
 
     progress('empty store: fresh servers and stack');
     const emptyFigures = await withServers(async (servers, bus) => {
@@ -57,24 +68,73 @@ export const volume: Suite = {
       }
     });
 
-    progress('volume store: fresh servers, seeding stack (no broadcast process: the seeding runs its own)');
     const { seeded, volumeFigures } = await withServers(async (servers, bus) => {
-      const seeded = await seedVolume(servers, bus, authSecret, plan, rosters, progress, errors);
+      const seeded = await seededStore(kept, servers, bus, authSecret, plan, rosters, progress, errors);
       progress('volume store: seeded; starting the whole stack');
       const running = await startVolumeStack(servers, authSecret, 'full');
       try {
-        const view = { plan, rosters, groupIds: seeded.groupIds };
-        return { seeded, volumeFigures: await measureStore('volume', running, view, bus.jsm, progress) };
+        const view = { plan, rosters, groupIds: [...seeded.groupIds] };
+        const today = pushDay();
+        const push = !kept?.pushedOn.includes(today);
+        const figures = await measureStore('volume', running, view, bus.jsm, progress, push);
+        if (kept && push) await saveKeptStore({ ...kept, seeded, pushedOn: [...kept.pushedOn, today] }, plan);
+        return { seeded, volumeFigures: figures };
       } finally {
         await stopChecked(running, 'volume store', errors);
       }
-    });
+    }, keptDir);
 
     // A 4xx means the bench asked wrongly (a bad path, the wrong caller): its figures measure nothing.
     for (const figures of [emptyFigures, volumeFigures]) errors.push(...statusNotes(figures, clientErrors));
     return result(plan, empty, rosters, seeded, emptyFigures, volumeFigures, errors);
   },
 };
+
+/** The volume store: seeded now on fresh servers, or the kept one's record when it is seeded. */
+async function seededStore(
+  kept: KeptStore | undefined,
+  servers: VolumeServers,
+  bus: BenchBus,
+  authSecret: string,
+  plan: VolumePlan,
+  rosters: readonly ClassRoster[],
+  progress: (message: string) => void,
+  errors: string[],
+): Promise<SeededStore> {
+  if (kept?.seeded) {
+    progress(`volume store: kept in ${kept.dir}, seeded already`);
+    return kept.seeded;
+  }
+  progress('volume store: fresh servers, seeding stack (no broadcast process: the seeding runs its own)');
+  const seeded = await seedVolume(servers, bus, authSecret, plan, rosters, progress, errors);
+  if (kept) await saveKeptStore({ ...kept, seeded }, plan);
+  return seeded;
+}
+
+/** VOLUME_SEED_ONLY=1: the kept store seeded (unless it is already), nothing measured. */
+async function seedKept(
+  kept: KeptStore,
+  plan: VolumePlan,
+  authSecret: string,
+  rosters: readonly ClassRoster[],
+  progress: (message: string) => void,
+  errors: string[],
+): Promise<SuiteResult> {
+  const seeded = await withServers(
+    (servers, bus) => seededStore(kept, servers, bus, authSecret, plan, rosters, progress, errors),
+    kept.dir,
+  );
+  const { groupIds: _ids, ...seeding } = seeded;
+  return {
+    suite: 'volume',
+    title: `scale ${[plan.scale, ...plan.custom].join(', ')}: seeded into ${kept.dir}, nothing measured (VOLUME_SEED_ONLY=1)`,
+    runs: [],
+    checks: [],
+    sections: [renderSeeding(seeded, plan)],
+    figures: { plan, seeding },
+    errors,
+  };
+}
 
 async function seedVolume(
   servers: VolumeServers,

@@ -31,13 +31,15 @@ export interface StoreFigures {
   idle: CpuFigures;
   reads: RouteFigures[];
   writes: RouteFigures[];
-  fanout: PushFanout;
+  /** Absent when the push run was left out (a kept store pushed to today already). */
+  fanout?: PushFanout;
 }
 
 /**
  * Everything measured on one store, on a stack started for it: the idle stack's CPU first (no
  * request at all), then each read route (warm-up, measured run), then the writes, the pushes
- * last. After each run the stack is left to calm down, so no run pays for the one before.
+ * last (unless `pushes` is false). After each run the stack is left to calm down, so no run pays
+ * for the one before.
  */
 export async function measureStore(
   store: string,
@@ -45,6 +47,7 @@ export async function measureStore(
   view: StoreView,
   jsm: JetStreamHandles['jsm'],
   tell: (message: string) => void,
+  pushes = true,
 ): Promise<StoreFigures> {
   const { plan } = view;
   const baseUrl = running.stack.gatewayUrl;
@@ -77,12 +80,16 @@ export async function measureStore(
     await run(create!, plan.writeConnections, undefined, keepGroupIds(view.groupIds)),
     await run(addMembers!, plan.writeConnections),
   ];
+  if (!pushes) {
+    tell(`${store}: no push run (the store's classes were pushed to today already)`);
+    return { store, idle, reads, writes };
+  }
 
   const push = pushRoute(view, callers);
   tell(`${store}: push to each of ${view.rosters.length} classes (${plan.writeConnections} callers)`);
   const deadBefore = await messagesIn(jsm, Streams.deadLetters.name);
   const started = performance.now();
-  const [pushes, cpu] = await during(
+  const [pushed, cpu] = await during(
     driveTargets(baseUrl, push.next, {
       connections: plan.writeConnections,
       durationS: plan.durationS,
@@ -96,7 +103,7 @@ export async function measureStore(
     ms: performance.now() - started,
     deadLetters: (await messagesIn(jsm, Streams.deadLetters.name)) - deadBefore,
   };
-  writes.push({ name: push.name, path: push.path, connections: plan.writeConnections, ...pushes, cpu });
+  writes.push({ name: push.name, path: push.path, connections: plan.writeConnections, ...pushed, cpu });
   return { store, idle, reads, writes, fanout };
 }
 

@@ -83,7 +83,7 @@ export function renderWrites(empty: StoreFigures, volume: StoreFigures): string 
   return renderTable(
     ['write route', 'callers', 'answers', 'rate/s', 'p50 ms', 'p99 ms', '5xx', 'store'],
     empty.writes.flatMap((e, i) => {
-      const v = volume.writes[i]!;
+      const v = volume.writes[i];
       const row = (f: RouteFigures, store: string) => [
         f.name,
         fmt(f.connections),
@@ -94,7 +94,8 @@ export function renderWrites(empty: StoreFigures, volume: StoreFigures): string 
         fmt(f.status5xx),
         store,
       ];
-      return [row(e, 'empty'), row(v, 'volume')];
+      const left = [e.name, fmt(e.connections), 'not measured', '', '', '', '', 'volume'];
+      return [row(e, 'empty'), v ? row(v, 'volume') : left];
     }),
     ['left'],
   );
@@ -111,14 +112,18 @@ export function renderFanout(empty: StoreFigures, volume: StoreFigures): string 
       'deliveries/s',
       'dead letters',
     ],
-    [empty, volume].map((f) => [
-      f.store,
-      fmt(f.fanout.pushes),
-      fmt(f.fanout.deliveries),
-      fmt(f.fanout.ms / 1_000, 1),
-      fmt(f.fanout.deliveries / (f.fanout.ms / 1_000)),
-      fmt(f.fanout.deadLetters),
-    ]),
+    [empty, volume].map(({ store, fanout }) =>
+      fanout
+        ? [
+            store,
+            fmt(fanout.pushes),
+            fmt(fanout.deliveries),
+            fmt(fanout.ms / 1_000, 1),
+            fmt(fanout.deliveries / (fanout.ms / 1_000)),
+            fmt(fanout.deadLetters),
+          ]
+        : [store, 'not measured', '', '', '', ''],
+    ),
     ['left'],
   );
 }

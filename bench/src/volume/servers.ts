@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { closeBus, connectBus, type NatsConnection } from '@im/bus';
 import { Streams } from '@im/contracts';
 import { ensureStream, type JetStreamHandles, openJetStream } from '@im/events';
@@ -10,7 +11,8 @@ import type { WatchedProcess } from '../measure.js';
 /**
  * NATS and the MongoDB-wire server as `npm start` runs them (JetStream fsyncing every write; the
  * embedded default FerretDB on SQLite, or mongod where installed), in temporary folders removed
- * on stop. The MongoDB URL names no database, so each service uses its own, as `npm start` does.
+ * on stop, or kept in `keptDir` (`nats/` and the MongoDB-wire server's folder: kept-store.ts). The
+ * MongoDB URL names no database, so each service uses its own, as `npm start` does.
  */
 export interface VolumeServers {
   natsUrl: string;
@@ -20,11 +22,11 @@ export interface VolumeServers {
   stop(): Promise<void>;
 }
 
-export async function startServers(): Promise<VolumeServers> {
-  const nats = await startNats({ syncAlways: true });
+export async function startServers(keptDir?: string): Promise<VolumeServers> {
+  const nats = await startNats({ syncAlways: true, ...(keptDir ? { storeDir: join(keptDir, 'nats') } : {}) });
   let mongo: Awaited<ReturnType<typeof startMongo>>;
   try {
-    mongo = await startMongo();
+    mongo = await startMongo(keptDir ? { dataRoot: keptDir } : {});
   } catch (error) {
     await nats.stop();
     throw error;
@@ -60,13 +62,14 @@ export interface BenchBus {
 }
 
 /**
- * Fresh servers, the DIRECTORY stream on them, and a connection for `work`; all of it stopped
- * afterwards, whatever happens.
+ * Fresh servers (or those of a kept store), the DIRECTORY stream on them, and a connection for
+ * `work`; all of it stopped afterwards, whatever happens.
  */
 export async function withServers<T>(
   work: (servers: VolumeServers, bus: BenchBus) => Promise<T>,
+  keptDir?: string,
 ): Promise<T> {
-  const servers = await startServers();
+  const servers = await startServers(keptDir);
   try {
     const log = createLogger({ name: 'bench', level: 'warn', destination: process.stderr });
     const nc = await connectBus({ servers: servers.natsUrl, name: 'im-bench', log });
