@@ -40,6 +40,22 @@ afterAll(async () => {
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
+describe('RequestClient at rest', () => {
+  it('keeps no timer while nothing waits: its timeout sweep runs only while a request is pending', async () => {
+    const client = new RequestClient(nc, { timeoutMs: 1_000, caller: SERVICE });
+    expect(client.sweeping).toBe(false);
+    const pending = client.request('im.group.slow', json({ ms: 300 }));
+    expect(client.sweeping).toBe(true);
+    await pending;
+    // The sweep that finds nothing left stops it (a sweep every 100 ms at this timeout).
+    expect(await pollUntil(async () => !client.sweeping, Date.now() + 2_000)).toBe(true);
+    // And a later request still times out.
+    const error = await failure(client.request('im.group.slow', json({ ms: 1_500 })));
+    expect(error.status).toBe(504);
+    client.close();
+  });
+});
+
 describe('RequestClient limits', () => {
   it("knows the server's max_payload", () => {
     const client = new RequestClient(nc, { timeoutMs: 2_000, caller: SERVICE });
