@@ -10,24 +10,17 @@ export interface MarkRef {
   seq?: number;
 }
 
-/** Read marks of one student's notifications whose seqs (or, without one, push ids) share a block. */
-export interface ReadMarkBlock {
-  _id: string;
-  /** The first mark of each push, by push id. */
-  at: Record<string, Date>;
-}
-
 /**
- * How many of its notifications a student has marked read (first marks only), kept in
- * `read_marks` beside its blocks, `_id` totalId(student): a page reads it with the page's blocks.
+ * A document of `read_marks`: a block of one student's marks (`_id` markBlockId; `at`: the first
+ * mark of each push, by push id), whose seqs (or, without one, push ids) share a block, or a
+ * student's total (`_id` totalId; `read`: how many of its notifications it has marked read,
+ * first marks only), which a page reads with the page's blocks.
  */
-export interface ReadTotal {
+export interface ReadMarksDoc {
   _id: string;
-  read: number;
+  at?: Record<string, Date>;
+  read?: number;
 }
-
-/** A document of `read_marks`: a block of marks, or a student's total. */
-export type ReadMarksDoc = { _id: string; at?: Record<string, Date>; read?: number };
 
 /** A page's marks and the student's total, read together. */
 export interface ReadState {
