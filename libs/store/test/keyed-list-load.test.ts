@@ -1,5 +1,5 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoDatabase, startMongoDb } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headId, KeyedList, type ListHead, loadList } from '../src/index.js';
 
@@ -7,8 +7,7 @@ import { headId, KeyedList, type ListHead, loadList } from '../src/index.js';
  * loadList against the append path itself: a list loaded whole must read, and take further
  * writes, exactly as the same entries appended one by one.
  */
-let mongo: MongoHandle;
-let client: MongoClient;
+let store: MongoDatabase;
 let db: Db;
 
 interface Entry {
@@ -19,14 +18,12 @@ const entry = (id: number): Entry => ({ id, note: `e${id}` });
 const idOf = (e: Entry) => e.id;
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  client = new MongoClient(mongo.url);
-  db = client.db(uniqueDbName('keyed-list-load'));
+  store = await startMongoDb('keyed-list-load');
+  db = store.db;
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
+  await store?.stop();
 });
 
 describe('loadList', () => {

@@ -1,5 +1,5 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoDatabase, startMongoDb } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketId, headId, KeyedList } from '../src/index.js';
 
@@ -9,8 +9,7 @@ import { bucketId, headId, KeyedList } from '../src/index.js';
  * `sortBy` gives them, a redelivered id is not numbered again, and `since(after, limit)` is the
  * model's entries after+1 … after+limit.
  */
-let mongo: MongoHandle;
-let client: MongoClient;
+let store: MongoDatabase;
 let db: Db;
 /** `find` commands sent per collection: what a page costs in look-ups. */
 const finds = new Map<string, number>();
@@ -38,19 +37,17 @@ function newList(collection: string, bucketSize: number) {
 }
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  client = new MongoClient(mongo.url, { monitorCommands: true });
-  client.on('commandStarted', (event) => {
+  store = await startMongoDb('keyed_list_since', { monitorCommands: true });
+  store.client.on('commandStarted', (event) => {
     if (event.commandName !== 'find') return;
     const collection = String(event.command.find);
     finds.set(collection, (finds.get(collection) ?? 0) + 1);
   });
-  db = client.db(uniqueDbName('keyed_list_since'));
+  db = store.db;
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
+  await store?.stop();
 });
 
 /** The `find`s `task` sends to `collection`. */

@@ -1,11 +1,10 @@
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoDatabase, startMongoDb } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketId, headId, KeyedList } from '../src/index.js';
 
 /** Lists on the MongoDB-wire server the tests use: pages across bucket edges, redelivery, updates. */
-let mongo: MongoHandle;
-let client: MongoClient;
+let store: MongoDatabase;
 let db: Db;
 
 interface Entry {
@@ -17,14 +16,12 @@ const entry = (id: number): Entry => ({ id, note: `e${id}` });
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  client = new MongoClient(mongo.url);
-  db = client.db(uniqueDbName('keyed-list'));
+  store = await startMongoDb('keyed-list');
+  db = store.db;
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
+  await store?.stop();
 });
 
 describe('KeyedList', () => {

@@ -5,7 +5,7 @@ export { buildFerretdb, ferretdbArgs, ferretdbEnv } from './ferretdb.js';
 export { freePort, isPortFree } from './free-port.js';
 export { type LocalServers, startLocalCluster, startLocalServers } from './local-servers.js';
 export { type MongoHandle, type StartMongoOptions, startMongo } from './mongo.js';
-export { type MongoCopies, startMongoCopies } from './mongo-copies.js';
+export { type MongoCopies, type MongoDatabase, startMongoCopies, startMongoDb } from './mongo-copies.js';
 export { mongoAnswers } from './mongo-ping.js';
 export { type NatsHandle, type StartNatsOptions, startNats } from './nats.js';
 export {

@@ -9,6 +9,14 @@ export interface MongoCopies {
   stop(): Promise<void>;
 }
 
+/** A MongoDB-wire server (startMongo) and one client of it on one fresh database. */
+export interface MongoDatabase {
+  db: Db;
+  client: MongoClient;
+  server: MongoHandle;
+  stop(): Promise<void>;
+}
+
 /**
  * A MongoDB-wire server (startMongo) and two clients of it on one fresh database: two copies of a
  * service, as two processes would be. Each has its own connection pool, and a repository built on
@@ -19,8 +27,23 @@ export async function startMongoCopies(
   dbPrefix: string,
   options: MongoClientOptions = {},
 ): Promise<MongoCopies> {
+  const { server, clients, name, stop } = await startClients(dbPrefix, 2, options);
+  return { dbs: [clients[0]!.db(name), clients[1]!.db(name)], server, stop };
+}
+
+/** The same with one client: a repository's tests on a fresh database of their own. */
+export async function startMongoDb(
+  dbPrefix: string,
+  options: MongoClientOptions = {},
+): Promise<MongoDatabase> {
+  const { server, clients, name, stop } = await startClients(dbPrefix, 1, options);
+  return { db: clients[0]!.db(name), client: clients[0]!, server, stop };
+}
+
+/** A server and `count` connected clients; `stop` closes them and stops the server. */
+async function startClients(dbPrefix: string, count: number, options: MongoClientOptions) {
   const server = await startMongo();
-  const clients = [new MongoClient(server.url, options), new MongoClient(server.url, options)] as const;
+  const clients = Array.from({ length: count }, () => new MongoClient(server.url, options));
   const stop = async () => {
     await Promise.all(clients.map((client) => client.close()));
     await server.stop();
@@ -31,6 +54,5 @@ export async function startMongoCopies(
     await stop().catch(() => {});
     throw error;
   }
-  const name = uniqueDbName(dbPrefix);
-  return { dbs: [clients[0].db(name), clients[1].db(name)], server, stop };
+  return { server, clients, name: uniqueDbName(dbPrefix), stop };
 }

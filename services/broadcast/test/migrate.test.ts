@@ -1,26 +1,23 @@
 import { createLogger } from '@im/log';
 import { KeyedList } from '@im/store';
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoDatabase, startMongoDb } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLASS_PUSH_LISTS_MIGRATION, migrateClassPushLists } from '../src/migrate.js';
 import { PushHistory, type PushSummary } from '../src/repositories/push-history.js';
 
 /** The class lists of older versions (`class_pushes`, buckets of 100) carried over at start. */
-let mongo: MongoHandle;
-let client: MongoClient;
+let store: MongoDatabase;
 let db: Db;
 const log = createLogger({ name: 'broadcast-migrate-test', level: 'silent' });
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  client = new MongoClient(mongo.url);
-  db = client.db(uniqueDbName('broadcast-migrate'));
+  store = await startMongoDb('broadcast-migrate');
+  db = store.db;
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
+  await store?.stop();
 });
 
 const push = (classId: number, id: number): PushSummary => ({

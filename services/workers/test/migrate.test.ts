@@ -1,25 +1,22 @@
 import { createLogger } from '@im/log';
-import { type MongoHandle, startMongo, uniqueDbName } from '@im/testkit';
-import { type Db, MongoClient } from 'mongodb';
+import { type MongoDatabase, startMongoDb } from '@im/testkit';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateReadTotals, READ_TOTALS_MIGRATION } from '../src/migrate.js';
 import { ReadMarks } from '../src/repositories/read-marks.js';
 
 /** The read totals of older versions (`read_totals`) carried into `read_marks` at start. */
-let mongo: MongoHandle;
-let client: MongoClient;
+let store: MongoDatabase;
 let db: Db;
 const log = createLogger({ name: 'workers-migrate-test', level: 'silent' });
 
 beforeAll(async () => {
-  mongo = await startMongo();
-  client = new MongoClient(mongo.url);
-  db = client.db(uniqueDbName('workers-migrate'));
+  store = await startMongoDb('workers-migrate');
+  db = store.db;
 }, 60_000);
 
 afterAll(async () => {
-  await client?.close();
-  await mongo?.stop();
+  await store?.stop();
 });
 
 describe('migrateReadTotals', () => {
