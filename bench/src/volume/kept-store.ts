@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dayIn, readConfig } from '@im/broadcast-service';
 import type { VolumePlan } from './plan.js';
 import type { SeededStore } from './seed.js';
 
@@ -71,6 +72,5 @@ export async function saveKeptStore(store: KeptStore, plan: VolumePlan): Promise
   await writeFile(join(store.dir, FILE), `${JSON.stringify(kept)}\n`);
 }
 
-/** Today as the stack's broadcast service counts days (PUSH_TIMEZONE's default, which the bench keeps). */
-export const pushDay = (now = new Date()): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', dateStyle: 'short' }).format(now);
+/** Today as the stack's broadcast service counts days (its PUSH_TIMEZONE default, which the bench keeps). */
+export const pushDay = (now = new Date()): string => dayIn(now, readConfig({}).pushTimeZone);
