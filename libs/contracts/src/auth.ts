@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { AppError, ErrorCode } from './errors.js';
+import { quote } from './quote.js';
 import { fieldOf } from './validate.js';
 
 /**
@@ -91,6 +92,20 @@ export const isOrgAdminOf = (caller: Caller, organizationId: number): boolean =>
 /** A 403 (1008) whose message starts with the field the refusal is about. */
 export function forbidden(field: string, why: string): AppError {
   return new AppError(ErrorCode.IllegalOperation, `${field}: ${why}`);
+}
+
+/**
+ * A student's notifications (the inbox, the replay after a seq, a read mark): that student, or a
+ * service. One rule for the two services that answer them (workers: the inbox; broadcast: the
+ * rest). `action` completes the refusal: "may <action>".
+ */
+export function assertMayReadNotificationsOf(
+  caller: Caller,
+  clientId: string,
+  action = 'read its notifications',
+): void {
+  if (isService(caller) || isSelf(caller, clientId)) return;
+  throw forbidden('client_id', `only ${quote(clientId)} itself or a service may ${action}`);
 }
 
 /** A 401 (1005): no caller, or one that cannot be believed. */

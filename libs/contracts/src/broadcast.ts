@@ -8,7 +8,6 @@ export const BroadcastSubjects = {
   push: 'im.broadcast.push',
   classPushes: 'im.broadcast.class_pushes',
   pushRecipients: 'im.broadcast.push_recipients',
-  userNotifications: 'im.broadcast.user_notifications',
   /** A student's notifications after a cursor (notifications.ts): what a live stream replays. */
   notificationsSince: 'im.broadcast.notifications_since',
   markNotificationRead: 'im.broadcast.mark_notification_read',

@@ -1,17 +1,21 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Id } from './fields.js';
 import { MAX_REPLAY_PAGE, MarkReadReply } from './notifications.js';
-import { MAX_PER_PAGE, PageQuery } from './paging.js';
+import { MAX_PER_PAGE } from './paging.js';
 
 /**
  * Reads of the deliveries (one record per push and student), answered by the workers, who write
- * them and own their collection: nobody else opens it. Internal: asked by services only (the
- * broadcast service, for a student's notifications and a push's progress); the gateway has no
- * route to them.
+ * them and own their collection: nobody else opens it. A student's inbox is asked by the gateway
+ * (its route's request and reply); the rest by the broadcast service only (a push's progress, the
+ * live replay, read marks), which decides first who may see them.
  */
 export const DeliverySubjects = {
-  /** A student's deliveries, newest push first, a page at a time, with their total. */
-  forStudent: 'im.deliveries.for_student',
+  /**
+   * A student's notifications, newest push first, a page at a time, with their totals: the one
+   * subject the gateway asks the workers (`GET /im/user/<id>/notifications`), for that student or
+   * a service; the reply is the route's.
+   */
+  userNotifications: 'im.deliveries.user_notifications',
   /** How many deliveries each of some pushes has so far. */
   countsForPushes: 'im.deliveries.counts_for_pushes',
   /** When each of some students got their copy of one push. */
@@ -23,8 +27,8 @@ export const DeliverySubjects = {
 } as const;
 
 /**
- * The workers as they announce themselves in `$SRV`. Not among `ServiceNames`: the gateway sends
- * them nothing, so its readiness does not wait for them (README, "Architecture").
+ * The workers as they announce themselves in `$SRV`. Not among `ServiceNames`: the gateway asks
+ * them only for inboxes, and its readiness does not wait for them (README, "Architecture").
  */
 export const WORKERS_SERVICE_NAME = 'im-workers';
 
@@ -37,12 +41,6 @@ export const MAX_DELIVERY_LOOKUP = MAX_PER_PAGE;
 const PushId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'push id' });
 const Instant = (description: string) =>
   Type.String({ minLength: 1, description: `ISO 8601 instant: ${description}` });
-
-export const DeliveriesForStudentRequest = Type.Object(
-  { student_uid: Id('the student client id'), ...PageQuery.properties },
-  { additionalProperties: false },
-);
-export type DeliveriesForStudentRequest = Static<typeof DeliveriesForStudentRequest>;
 
 /** One student's copy of one push, as the workers wrote it from the class-message event. */
 export const StudentDelivery = Type.Object(
@@ -58,16 +56,6 @@ export const StudentDelivery = Type.Object(
   { additionalProperties: false },
 );
 export type StudentDelivery = Static<typeof StudentDelivery>;
-
-export const DeliveriesForStudentReply = Type.Object(
-  {
-    total_count: Type.Integer({ minimum: 0 }),
-    unread_count: Type.Integer({ minimum: 0 }),
-    data: Type.Array(StudentDelivery, { maxItems: MAX_PER_PAGE, description: 'newest push first' }),
-  },
-  { additionalProperties: false },
-);
-export type DeliveriesForStudentReply = Static<typeof DeliveriesForStudentReply>;
 
 export const DeliveryCountsRequest = Type.Object(
   { push_ids: Type.Array(PushId, { maxItems: MAX_DELIVERY_LOOKUP }) },

@@ -61,7 +61,8 @@ describe('serviceAnswering', () => {
   it('names the owner of a subject, not its second token', () => {
     expect(serviceAnswering('im.org.contacts')).toBe('group');
     expect(serviceAnswering('im.user.groups')).toBe('group');
-    expect(serviceAnswering('im.broadcast.user_notifications')).toBe('broadcast');
+    expect(serviceAnswering('im.deliveries.user_notifications')).toBe('workers');
+    expect(serviceAnswering('im.broadcast.class_pushes')).toBe('broadcast');
     expect(serviceAnswering('im.signature.login')).toBe('signature');
     expect(serviceAnswering('im.nobody.home')).toBe('nobody');
   });

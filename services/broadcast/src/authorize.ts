@@ -1,4 +1,4 @@
-import { type Caller, forbidden, isOrgAdminOf, isSelf, isService, quote } from '@im/contracts';
+import { type Caller, forbidden, isOrgAdminOf, isService } from '@im/contracts';
 
 // Messages quote (`quote`) the text a caller sent; class and organization ids are schema-checked
 // integers and appear as they are.
@@ -21,17 +21,4 @@ export function assertMayUseClass(
     'class_id',
     `class ${classId} belongs to ${owner}; ${action} takes an org_admin of it or a service`,
   );
-}
-
-/**
- * A student's notifications (the list, the replay after a seq, a read mark): that student, or a
- * service. `action` completes the refusal: "may <action>".
- */
-export function assertMayReadNotificationsOf(
-  caller: Caller,
-  clientId: string,
-  action = 'read its notifications',
-): void {
-  if (isService(caller) || isSelf(caller, clientId)) return;
-  throw forbidden('client_id', `only ${quote(clientId)} itself or a service may ${action}`);
 }

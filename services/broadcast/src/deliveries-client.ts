@@ -2,7 +2,6 @@ import { type NatsConnection, ServiceClient } from '@im/bus';
 import {
   compileValidator,
   DeliveredAtReply,
-  DeliveriesForStudentReply,
   DeliveriesSinceReply,
   DeliveryCountsReply,
   DeliverySubjects,
@@ -17,7 +16,6 @@ import type { Logger } from '@im/log';
  */
 export const BROADCAST_CALLER = encodeCaller({ sub: 'im-broadcast', orgs: [], role: 'service' });
 
-const validForStudent = compileValidator(DeliveriesForStudentReply);
 const validCounts = compileValidator(DeliveryCountsReply);
 const validDeliveredAt = compileValidator(DeliveredAtReply);
 const validSince = compileValidator(DeliveriesSinceReply);
@@ -44,21 +42,6 @@ export class DeliveriesClient {
       client: 'the broadcast service',
       log,
     });
-  }
-
-  /** One page of a student's deliveries, newest push first, with their total. */
-  forStudent(
-    studentUid: string,
-    page: number | undefined,
-    perPage: number | undefined,
-    requestId: string,
-  ): Promise<DeliveriesForStudentReply> {
-    const body = {
-      student_uid: studentUid,
-      ...(page !== undefined ? { page } : {}),
-      ...(perPage !== undefined ? { per_page: perPage } : {}),
-    };
-    return this.#workers.ask(DeliverySubjects.forStudent, body, validForStudent, requestId);
   }
 
   /** Deliveries written so far, and read, for each push (0 for none); no request for no pushes. */

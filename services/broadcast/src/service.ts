@@ -11,7 +11,6 @@ import { markNotificationReadEndpoint } from './handlers/mark-notification-read.
 import { notificationsSinceEndpoint } from './handlers/notifications-since.js';
 import { pushEndpoint } from './handlers/push.js';
 import { pushRecipientsEndpoint } from './handlers/push-recipients.js';
-import { userNotificationsEndpoint } from './handlers/user-notifications.js';
 import { migrateClassPushLists } from './migrate.js';
 import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
 import { PushHistory } from './repositories/push-history.js';
@@ -107,7 +106,6 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
       }),
       classPushesEndpoint({ classes, pushes, deliveries }),
       pushRecipientsEndpoint({ classes, pushes, deliveries }),
-      userNotificationsEndpoint(deliveries),
       notificationsSinceEndpoint(deliveries),
       markNotificationReadEndpoint(deliveries),
     ],

@@ -63,7 +63,7 @@ async function as(caller: Caller, subject: string, body: unknown): Promise<unkno
 const student: Caller = { sub: uids[0]!, orgs: [5], role: 'user' };
 const reads = () =>
   [
-    [BroadcastSubjects.userNotifications, { client_id: uids[0] }],
+    [DeliverySubjects.userNotifications, { client_id: uids[0] }],
     [BroadcastSubjects.classPushes, { class_id: 70 }],
     [BroadcastSubjects.pushRecipients, { class_id: 70, push_history_record_id: pushId }],
     [BroadcastSubjects.notificationsSince, { client_id: uids[0], after: 0 }],
@@ -71,15 +71,18 @@ const reads = () =>
   ] as const;
 
 describe('deliveries, asked of their owner', () => {
-  it('let a student read its own notifications through the broadcast service, which the workers answer for services only', async () => {
-    const page = (await as(student, BroadcastSubjects.userNotifications, { client_id: uids[0] })) as {
+  it('let a student read its own inbox from the workers, whose other reads answer services only', async () => {
+    const page = (await as(student, DeliverySubjects.userNotifications, { client_id: uids[0] })) as {
       total_count: number;
       data: { push_history_record_id: number }[];
     };
     expect(page.total_count).toBe(1);
     expect(page.data[0]?.push_history_record_id).toBe(pushId);
-    // The same student asking the workers directly is refused: the broadcast asked as itself.
-    const direct = (await as(student, DeliverySubjects.forStudent, { student_uid: uids[0] })) as AppError;
+    // The replay the broadcast service asks for, asked of the workers by the student, is refused.
+    const direct = (await as(student, DeliverySubjects.since, {
+      student_uid: uids[0],
+      after: 0,
+    })) as AppError;
     expect(direct.code).toBe(ErrorCode.IllegalOperation);
   });
 
@@ -110,8 +113,9 @@ describe('deliveries, asked of their owner', () => {
       });
     }
     // Authorization is decided before the workers are asked: a stranger still gets its 403.
-    const stranger = (await as({ sub: 'x', orgs: [], role: 'user' }, BroadcastSubjects.userNotifications, {
+    const stranger = (await as({ sub: 'x', orgs: [], role: 'user' }, BroadcastSubjects.notificationsSince, {
       client_id: uids[0],
+      after: 0,
     })) as AppError;
     expect(stranger.code).toBe(ErrorCode.IllegalOperation);
     // A class with no pushes needs no counts: its empty page is answered without the workers.

@@ -1,4 +1,11 @@
-import { type AppError, BroadcastSubjects, type Caller, ErrorCode, encodeCaller } from '@im/contracts';
+import {
+  type AppError,
+  BroadcastSubjects,
+  type Caller,
+  DeliverySubjects,
+  ErrorCode,
+  encodeCaller,
+} from '@im/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceClass, delivered, type Harness, projected, startHarness, students } from './harness.js';
 
@@ -143,7 +150,7 @@ describe('mark_notification_read', () => {
 
     const list = await as<{ total_count: number; unread_count: number; data: Notification[] }>(
       self,
-      BroadcastSubjects.userNotifications,
+      DeliverySubjects.userNotifications,
       { client_id: uids[0] },
     );
     expect(list.total_count).toBe(2);
@@ -183,7 +190,7 @@ describe('mark_notification_read', () => {
     expect(error.message).toBe(
       `client_id: only "${uids[0]}" itself or a service may mark its notifications read`,
     );
-    const list = await as<{ unread_count: number }>(self, BroadcastSubjects.userNotifications, {
+    const list = await as<{ unread_count: number }>(self, DeliverySubjects.userNotifications, {
       client_id: uids[0],
     });
     expect(list.unread_count).toBe(1);

@@ -2,6 +2,7 @@ import {
   type AppError,
   BroadcastSubjects,
   DeadLetterHeaders,
+  DeliverySubjects,
   DirectoryClassSubjects,
   deadLetterSubject,
   ErrorCode,
@@ -321,7 +322,7 @@ describe('read endpoints', () => {
   });
 
   it('lists a student’s notifications newest first, paged', async () => {
-    const all = await call<NotificationsPage>(h, BroadcastSubjects.userNotifications, { client_id: uids[0] });
+    const all = await call<NotificationsPage>(h, DeliverySubjects.userNotifications, { client_id: uids[0] });
     expect(all.total_count).toBe(4);
     expect(all.data.map((n) => n.push_history_record_id)).toEqual([
       pushIds[3],
@@ -336,7 +337,7 @@ describe('read endpoints', () => {
     });
     expect(Date.parse(all.data[0]!.delivered_at)).not.toBeNaN();
 
-    const page = await call<NotificationsPage>(h, BroadcastSubjects.userNotifications, {
+    const page = await call<NotificationsPage>(h, DeliverySubjects.userNotifications, {
       client_id: uids[0],
       page: 2,
       per_page: 3,
@@ -345,13 +346,13 @@ describe('read endpoints', () => {
     expect(page.data.map((n) => n.push_history_record_id)).toEqual([pushIds[0]]);
     // Not in class 51: three notifications.
     expect(
-      (await call<NotificationsPage>(h, BroadcastSubjects.userNotifications, { client_id: uids[5] }))
+      (await call<NotificationsPage>(h, DeliverySubjects.userNotifications, { client_id: uids[5] }))
         .total_count,
     ).toBe(3);
   });
 
   it('gives an empty page to a client with no notifications', async () => {
-    expect(await call(h, BroadcastSubjects.userNotifications, { client_id: 'nobody' })).toEqual({
+    expect(await call(h, DeliverySubjects.userNotifications, { client_id: 'nobody' })).toEqual({
       total_count: 0,
       unread_count: 0,
       data: [],
@@ -359,7 +360,7 @@ describe('read endpoints', () => {
   });
 
   it('validates paging in the service too', async () => {
-    const error = (await call(h, BroadcastSubjects.userNotifications, {
+    const error = (await call(h, DeliverySubjects.userNotifications, {
       client_id: 'a',
       per_page: 101,
     }).catch((e: unknown) => e)) as AppError;

@@ -6,10 +6,10 @@ import type { Db } from 'mongodb';
 import { consumeClassMessages, type FanoutSettings } from './class-messages.js';
 import { readConfig, type WorkersConfig } from './config.js';
 import { deliveredAtEndpoint } from './handlers/delivered-at.js';
-import { deliveriesForStudentEndpoint } from './handlers/deliveries-for-student.js';
 import { deliveriesSinceEndpoint } from './handlers/deliveries-since.js';
 import { deliveryCountsEndpoint } from './handlers/delivery-counts.js';
 import { markReadEndpoint } from './handlers/mark-read.js';
+import { userNotificationsEndpoint } from './handlers/user-notifications.js';
 import { natsLiveNotifications } from './live-notifications.js';
 import { migrateReadTotals } from './migrate.js';
 import { Deliveries } from './repositories/deliveries.js';
@@ -71,7 +71,7 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
     log,
     maxInFlight: config.maxInFlight,
     endpoints: [
-      deliveriesForStudentEndpoint(notifications),
+      userNotificationsEndpoint(notifications),
       deliveryCountsEndpoint(deliveries),
       deliveredAtEndpoint(deliveries),
       deliveriesSinceEndpoint(notifications),

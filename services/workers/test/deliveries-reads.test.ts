@@ -121,7 +121,7 @@ interface StudentPage {
   total_count: number;
   unread_count: number;
   data: {
-    push_id: number;
+    push_history_record_id: number;
     class_id: number;
     organization_id: number;
     message: string;
@@ -131,14 +131,14 @@ interface StudentPage {
   }[];
 }
 
-describe('im.deliveries.for_student', () => {
-  it('pages a student’s deliveries newest push first, with their total', async () => {
-    const all = await ask<StudentPage>(DeliverySubjects.forStudent, { student_uid: 's0' });
+describe('im.deliveries.user_notifications', () => {
+  it('pages a student’s notifications newest push first, with their totals, in the route’s own shape', async () => {
+    const all = await ask<StudentPage>(DeliverySubjects.userNotifications, { client_id: 's0' });
     expect(all.total_count).toBe(3);
     expect(all.unread_count).toBe(3);
-    expect(all.data.map((d) => d.push_id)).toEqual([13, 12, 11]);
+    expect(all.data.map((d) => d.push_history_record_id)).toEqual([13, 12, 11]);
     expect(all.data[1]).toEqual({
-      push_id: 12,
+      push_history_record_id: 12,
       class_id: 2,
       organization_id: 4,
       message: 'push 12',
@@ -148,26 +148,28 @@ describe('im.deliveries.for_student', () => {
     });
     expect(Date.parse(all.data[1]!.delivered_at)).not.toBeNaN();
 
-    const second = await ask<StudentPage>(DeliverySubjects.forStudent, {
-      student_uid: 's0',
+    const second = await ask<StudentPage>(DeliverySubjects.userNotifications, {
+      client_id: 's0',
       page: 2,
       per_page: 2,
     });
-    expect(second).toMatchObject({ total_count: 3, data: [{ push_id: 11 }] });
-    const beyond = await ask<StudentPage>(DeliverySubjects.forStudent, {
-      student_uid: 's0',
+    expect(second).toMatchObject({ total_count: 3, data: [{ push_history_record_id: 11 }] });
+    const beyond = await ask<StudentPage>(DeliverySubjects.userNotifications, {
+      client_id: 's0',
       page: 3,
       per_page: 2,
     });
     expect(beyond).toEqual({ total_count: 3, unread_count: 3, data: [] });
     // Not in class 2: two deliveries.
     expect(
-      (await ask<StudentPage>(DeliverySubjects.forStudent, { student_uid: 's7' })).data.map((d) => d.push_id),
+      (await ask<StudentPage>(DeliverySubjects.userNotifications, { client_id: 's7' })).data.map(
+        (d) => d.push_history_record_id,
+      ),
     ).toEqual([13, 11]);
   });
 
   it('gives an empty page to a student with none', async () => {
-    expect(await ask(DeliverySubjects.forStudent, { student_uid: 'nobody' })).toEqual({
+    expect(await ask(DeliverySubjects.userNotifications, { client_id: 'nobody' })).toEqual({
       total_count: 0,
       unread_count: 0,
       data: [],
@@ -175,7 +177,7 @@ describe('im.deliveries.for_student', () => {
   });
 
   it('keeps pages within 100, so a reply stays far under max_payload', async () => {
-    const error = await refusal(DeliverySubjects.forStudent, { student_uid: 's0', per_page: 101 });
+    const error = await refusal(DeliverySubjects.userNotifications, { client_id: 's0', per_page: 101 });
     expect(error.code).toBe(ErrorCode.InvalidParameter);
     expect(error.message).toBe('per_page: must be an integer from 1 to 100');
   });
@@ -191,7 +193,9 @@ describe('im.deliveries.counts_for_pushes', () => {
         { push_id: 11, delivered_count: 12, read_count: 0 },
       ],
     });
-    expect(await ask(DeliverySubjects.countsForPushes, { push_ids: [] })).toEqual({ counts: [] });
+    expect(await ask(DeliverySubjects.countsForPushes, { push_ids: [] })).toEqual({
+      counts: [],
+    });
   });
 
   it('takes at most 100 pushes', async () => {
@@ -222,7 +226,10 @@ describe('im.deliveries.delivered_at', () => {
 
   it('takes at most 100 students', async () => {
     const uids = Array.from({ length: 101 }, (_, i) => `u${i}`);
-    const error = await refusal(DeliverySubjects.deliveredAt, { push_id: 13, student_uids: uids });
+    const error = await refusal(DeliverySubjects.deliveredAt, {
+      push_id: 13,
+      student_uids: uids,
+    });
     expect(error.code).toBe(ErrorCode.InvalidParameter);
     expect(error.message).toMatch(/^student_uids: /);
   });
@@ -230,7 +237,6 @@ describe('im.deliveries.delivered_at', () => {
 
 describe('who may ask', () => {
   const requests = [
-    [DeliverySubjects.forStudent, { student_uid: 's0' }],
     [DeliverySubjects.countsForPushes, { push_ids: [13] }],
     [DeliverySubjects.deliveredAt, { push_id: 13, student_uids: ['s0'] }],
     [DeliverySubjects.since, { student_uid: 's0', after: 0 }],
@@ -251,6 +257,29 @@ describe('who may ask', () => {
   });
 });
 
+describe('who may read an inbox', () => {
+  it('is the student itself or a service; anyone else is refused naming client_id', async () => {
+    for (const caller of [
+      { sub: 's0', orgs: [], role: 'user' },
+      { sub: 'svc', orgs: [], role: 'service' },
+    ] satisfies Caller[]) {
+      expect(
+        await ask<StudentPage>(DeliverySubjects.userNotifications, { client_id: 's0' }, caller),
+      ).toMatchObject({
+        total_count: 3,
+      });
+    }
+    for (const caller of [
+      { sub: 's7', orgs: [4], role: 'user' },
+      { sub: 't4', orgs: [4], role: 'org_admin' },
+    ] satisfies Caller[]) {
+      const error = await refusal(DeliverySubjects.userNotifications, { client_id: 's0' }, caller);
+      expect(error.code).toBe(ErrorCode.IllegalOperation);
+      expect(error.message).toBe('client_id: only "s0" itself or a service may read its notifications');
+    }
+  });
+});
+
 describe('the service', () => {
   it(`announces itself in $SRV as ${WORKERS_SERVICE_NAME}, with every deliveries subject`, async () => {
     const reply = await nc.request(`$SRV.INFO.${WORKERS_SERVICE_NAME}`, undefined, { timeout: 2_000 });
@@ -260,7 +289,7 @@ describe('the service', () => {
 
   it('answers 503 naming the workers past MAX_IN_FLIGHT requests at once', async () => {
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 30 }, () => ask(DeliverySubjects.forStudent, { student_uid: 's0' })),
+      Array.from({ length: 30 }, () => ask(DeliverySubjects.userNotifications, { client_id: 's0' })),
     );
     const busy = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(busy.length).toBeGreaterThan(0);

@@ -29,7 +29,7 @@ interface Since {
 }
 
 interface Page {
-  data: { push_id: number; delivered_at: string }[];
+  data: { push_history_record_id: number; delivered_at: string }[];
 }
 
 const validLive = compileValidator(SequencedNotification);
@@ -88,9 +88,9 @@ describe('one fan-out at a time: seq is the order of arrival', () => {
         expected.map((p, i) => [i + 1, p]),
       );
       expect(replay).toMatchObject({ last_seq: expected.length, more: false });
-      const page = await h.ask<Page>(DeliverySubjects.forStudent, { student_uid: uid });
+      const page = await h.ask<Page>(DeliverySubjects.userNotifications, { client_id: uid });
       const newestFirst = [...expected].sort((a, b) => pushedAt.get(b)!.localeCompare(pushedAt.get(a)!));
-      expect(page.data.map((d) => d.push_id)).toEqual(newestFirst);
+      expect(page.data.map((d) => d.push_history_record_id)).toEqual(newestFirst);
     }
   });
 
@@ -99,8 +99,8 @@ describe('one fan-out at a time: seq is the order of arrival', () => {
     expect(await pollUntil(async () => live.received.length >= total, Date.now() + 10_000)).toBe(true);
     expect(live.received).toHaveLength(total);
     for (const uid of students) {
-      const page = await h.ask<Page>(DeliverySubjects.forStudent, { student_uid: uid });
-      const deliveredAt = new Map(page.data.map((d) => [d.push_id, d.delivered_at]));
+      const page = await h.ask<Page>(DeliverySubjects.userNotifications, { client_id: uid });
+      const deliveredAt = new Map(page.data.map((d) => [d.push_history_record_id, d.delivered_at]));
       const expected = arrivals.get(uid)!.map((pushId, i) => ({
         uid,
         subject: subjectOf(uid),
@@ -217,8 +217,8 @@ describe('two fan-outs at once', () => {
         l.message.notification.push_history_record_id,
       ]);
       expect(told.sort()).toEqual(replay.items.map((i) => [i.seq, i.delivery.push_id]).sort());
-      const page = await h.ask<Page>(DeliverySubjects.forStudent, { student_uid: uid });
-      expect(page.data.map((d) => d.push_id)).toEqual([32, 31]);
+      const page = await h.ask<Page>(DeliverySubjects.userNotifications, { client_id: uid });
+      expect(page.data.map((d) => d.push_history_record_id)).toEqual([32, 31]);
     }
   });
 });

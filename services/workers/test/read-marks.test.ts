@@ -21,7 +21,7 @@ interface Mark {
 interface Page {
   total_count: number;
   unread_count: number;
-  data: { push_id: number; read_at: string | null }[];
+  data: { push_history_record_id: number; read_at: string | null }[];
 }
 interface Counts {
   counts: { push_id: number; delivered_count: number; read_count: number }[];
@@ -36,14 +36,14 @@ const mark = (uid: string, pushId: number) =>
 
 async function expectCountsAsModelled() {
   for (const uid of students) {
-    const page = await h.ask<Page>(DeliverySubjects.forStudent, { student_uid: uid });
+    const page = await h.ask<Page>(DeliverySubjects.userNotifications, { client_id: uid });
     const read = pushes.filter((p) => firstMarks.has(markKey(uid, p)));
     expect({ uid, unread: page.unread_count }).toEqual({ uid, unread: pushes.length - read.length });
     for (const item of page.data) {
-      expect({ uid, push: item.push_id, read_at: item.read_at }).toEqual({
+      expect({ uid, push: item.push_history_record_id, read_at: item.read_at }).toEqual({
         uid,
-        push: item.push_id,
-        read_at: firstMarks.get(markKey(uid, item.push_id)) ?? null,
+        push: item.push_history_record_id,
+        read_at: firstMarks.get(markKey(uid, item.push_history_record_id)) ?? null,
       });
     }
   }
@@ -170,10 +170,10 @@ describe('read mark blocks', () => {
       .insertOne({ _id: '77:legacy', student_uid: 'legacy', ...entry });
     const first = await mark('legacy', 77);
     expect(first.first).toBe(true);
-    expect(await h.ask(DeliverySubjects.forStudent, { student_uid: 'legacy' })).toMatchObject({
+    expect(await h.ask(DeliverySubjects.userNotifications, { client_id: 'legacy' })).toMatchObject({
       total_count: 1,
       unread_count: 0,
-      data: [{ push_id: 77, read_at: first.read_at }],
+      data: [{ push_history_record_id: 77, read_at: first.read_at }],
     });
   });
 });

@@ -1,12 +1,12 @@
 import { defineEndpoint } from '@im/bus';
 import {
+  assertMayReadNotificationsOf,
   BroadcastSubjects,
   MarkNotificationReadRequest,
   type MarkReadReply,
   notFound,
   quote,
 } from '@im/contracts';
-import { assertMayReadNotificationsOf } from '../authorize.js';
 import type { DeliveriesClient } from '../deliveries-client.js';
 
 /**

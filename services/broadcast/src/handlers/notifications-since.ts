@@ -1,11 +1,11 @@
 import { defineEndpoint } from '@im/bus';
 import {
+  assertMayReadNotificationsOf,
   BroadcastSubjects,
   type NotificationsSinceReply,
   NotificationsSinceRequest,
   userNotificationOf,
 } from '@im/contracts';
-import { assertMayReadNotificationsOf } from '../authorize.js';
 import type { DeliveriesClient } from '../deliveries-client.js';
 
 /**

@@ -3,6 +3,7 @@ import {
   BroadcastSubjects,
   ClassPathParams,
   ClassPushesReply,
+  DeliverySubjects,
   ErrorBody,
   PageQuery,
   PushClassMessageBody,
@@ -23,7 +24,8 @@ const UserPathParams = Type.Object(
 
 /**
  * Class broadcasts. The push path is the API document's (`/im/org/<class_id>/message`, 201); the
- * read endpoints are ours (docs/broadcast.md). Each route validates and forwards.
+ * read endpoints are ours (docs/broadcast.md). Each route validates and forwards: to the broadcast
+ * service, but a student's inbox to the workers, who own it.
  */
 const broadcast: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -79,7 +81,7 @@ const broadcast: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request, reply) =>
-      forward(request, reply, BroadcastSubjects.userNotifications, { ...request.query, ...request.params }),
+      forward(request, reply, DeliverySubjects.userNotifications, { ...request.query, ...request.params }),
   );
 };
 
