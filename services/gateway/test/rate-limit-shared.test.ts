@@ -30,6 +30,21 @@ let services: NatsConnection;
 let kv: KV;
 const copies: { nc: NatsConnection; gateway: Gateway }[] = [];
 
+/** One gateway copy on the test's NATS server, with these limits. */
+async function startCopy(name: string, rateLimit: RateLimitSettings) {
+  const nc = await connectBus({ servers: nats.url, name, log: silentLog });
+  const gateway = await buildServer({
+    nc,
+    log: silentLog,
+    requestTimeoutMs: 2_000,
+    bodyLimit: 1_048_576,
+    auth: auth.settings,
+    rateLimit,
+  });
+  await gateway.ready();
+  return { nc, gateway };
+}
+
 beforeAll(async () => {
   nats = await startNats();
   services = await connectBus({ servers: nats.url, name: 'test-services', log: silentLog });
@@ -38,19 +53,7 @@ beforeAll(async () => {
     log: silentLog,
     appKeys: AppKeys.parse(JSON.stringify({ '1': 'shared-limit-key' })),
   });
-  for (const name of ['gateway-a', 'gateway-b']) {
-    const nc = await connectBus({ servers: nats.url, name, log: silentLog });
-    const gateway = await buildServer({
-      nc,
-      log: silentLog,
-      requestTimeoutMs: 2_000,
-      bodyLimit: 1_048_576,
-      auth: auth.settings,
-      rateLimit: LIMITS,
-    });
-    await gateway.ready();
-    copies.push({ nc, gateway });
-  }
+  for (const name of ['gateway-a', 'gateway-b']) copies.push(await startCopy(name, LIMITS));
   // The copies create the bucket as they start.
   const kvm = new Kvm(jetstream(services));
   expect(
@@ -170,6 +173,40 @@ describe('the rate limit across two gateway copies', () => {
     for await (const key of await kv.keys()) keys.push(key);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) expect(key).toMatch(/^[0-9a-f]{32}\.\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('callers far from their limit', () => {
+  it('are counted by each copy alone until a copy has seen 1% of the limit, then shared', async () => {
+    // A third copy with a limit of 1,000: it shares a caller's count from its 10th request on.
+    const { nc, gateway } = await startCopy('gateway-large-limit', { ...LIMITS, max: 1_000 });
+    try {
+      const window = await inWindow();
+      const sub = `light-${randomBytes(4).toString('hex')}`;
+      const get = async () =>
+        (await gateway.inject({ method: 'GET', url: '/healthz', headers: auth.as(user(sub)) })).statusCode;
+      for (let i = 0; i < 9; i++) expect(await get()).toBe(200);
+      await sleep(500); // many flushes: none of them writes a count of 9
+      expect(await stored(`caller:${sub}`, 1_000, window)).toBe(0);
+      expect(await get()).toBe(200);
+      expect(
+        await pollUntil(
+          async () => (await stored(`caller:${sub}`, 1_000, window)) === 10,
+          Date.now() + 5_000,
+        ),
+      ).toBe(true);
+      // Shared from then on: each new request is written, one more makes 11.
+      expect(await get()).toBe(200);
+      expect(
+        await pollUntil(
+          async () => (await stored(`caller:${sub}`, 1_000, window)) === 11,
+          Date.now() + 5_000,
+        ),
+      ).toBe(true);
+    } finally {
+      await gateway.close();
+      await closeBus(nc);
+    }
   });
 });
 

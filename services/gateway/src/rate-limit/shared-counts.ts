@@ -23,14 +23,28 @@ const CONCURRENT_WRITES = 64;
 const KV_TIMEOUT_MS = 2_000;
 /** How soon opening the bucket is tried again after it failed. */
 const REOPEN_MS = 5_000;
+/** The part of a limit a caller's count reaches in one copy before that copy shares it. */
+export const SHARE_FROM_FRACTION = 0.01;
+
+/**
+ * A count is shared once it reaches 1% of its limit in this copy (12 of the default 1,200 a
+ * minute; 1 for limits under 100). Most callers make a few requests a window: sharing each of
+ * them cost one KV write per caller per flush, about one per request when callers are many (a
+ * school's students each opening their inbox), for counts nowhere near a limit. Below the
+ * threshold a copy judges by its own count, so copies overshoot by at most copies × 1% of the
+ * limit more than before (README, "Abuse").
+ */
+export const shareFrom = (max: number): number => Math.max(1, Math.ceil(max * SHARE_FROM_FRACTION));
 
 /**
  * Fixed-window request counts shared by the gateway copies through a JetStream KV bucket. A
  * request is judged here, synchronously: let through when the last known global count plus what
  * this copy let through since is under the limit. Every `flushMs` this copy adds its new requests
  * to each active caller's entry (one compare-and-set per caller, not per request) and so learns
- * the global count (window-count.ts). Copies therefore overshoot a limit by at most what they let
- * through between two flushes: copies × rate × flushMs (README, "Running at scale").
+ * the global count (window-count.ts), for callers whose count reached `shareFrom` (1% of the
+ * limit). Copies therefore overshoot a limit by at most what they let through between two flushes
+ * and what each let through before sharing: copies × (rate × flushMs + 1% of the limit) (README,
+ * "Running at scale").
  *
  * Without JetStream (NATS down, no bucket, writes failing) each copy goes on with its own counts:
  * at most the limit per copy, one warning line when that starts, one info line when it ends,
@@ -60,7 +74,10 @@ export class SharedCounts {
     const id = `${windowMs}|${max}|${window}|${callerKey}`;
     let count = this.#counts.get(id);
     if (!count)
-      count = this.#track(id, new WindowCount(countKey(callerKey, windowMs, max, window), windowMs, window));
+      count = this.#track(
+        id,
+        new WindowCount(countKey(callerKey, windowMs, max, window), windowMs, window, shareFrom(max)),
+      );
     const total = count.total;
     if (total < max) count.pending++;
     return { current: total + 1, ttl };
@@ -88,7 +105,7 @@ export class SharedCounts {
     }
     const kv = await this.#open(now);
     if (!kv) return;
-    const due = [...this.#counts.values()].filter((count) => count.pending > 0);
+    const due = [...this.#counts.values()].filter((count) => count.due);
     // While it is failing, one write finds out whether JetStream is back.
     const writes = this.#shared ? due : due.slice(0, 1);
     let failure: unknown;

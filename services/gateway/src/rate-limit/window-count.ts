@@ -17,7 +17,14 @@ export class WindowCount {
     readonly key: string,
     readonly windowMs: number,
     readonly window: number,
+    /** The count from which it is shared (shareFrom in shared-counts.ts); below, it stays here. */
+    readonly shareFrom = 1,
   ) {}
+
+  /** Whether the next flush writes it: new requests, and shared already or big enough to be. */
+  get due(): boolean {
+    return this.pending > 0 && (this.revision > 0 || this.total >= this.shareFrom);
+  }
 
   /** What a request is judged by: the last known global count and what this copy added since. */
   get total(): number {
