@@ -31,7 +31,7 @@ export const classPushesEndpoint = ({ classes, pushes, deliveries }: ClassPushes
     subject: BroadcastSubjects.classPushes,
     request: ClassPushesRequest,
     handle: async ({ class_id, page, per_page }, { caller, requestId }): Promise<ClassPushesReply> => {
-      const cls = await classes.find(class_id);
+      const cls = await classes.ownerOf(class_id);
       if (!cls) throw notFound(`class_id: class ${class_id}`);
       assertMayUseClass(caller, class_id, cls.organization_id, 'reading its pushes');
       const { skip, limit } = pageWindow(page, per_page);

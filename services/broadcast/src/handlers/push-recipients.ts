@@ -33,7 +33,7 @@ export const pushRecipientsEndpoint = ({ classes, pushes, deliveries }: PushReci
       { class_id, push_history_record_id, page, per_page },
       { caller, requestId },
     ): Promise<PushRecipientsReply> => {
-      const cls = await classes.find(class_id);
+      const cls = await classes.ownerOf(class_id);
       if (!cls) throw notFound(`class_id: class ${class_id}`);
       // Whose class it is decides first: a stranger learns nothing about its pushes.
       assertMayUseClass(caller, class_id, cls.organization_id, 'reading its pushes');

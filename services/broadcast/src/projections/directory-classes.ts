@@ -47,6 +47,14 @@ export class DirectoryClasses {
     return this.docs.findOne({ _id: keyOf(classId) });
   }
 
+  /**
+   * Whose class it is, without its roster (up to 10,000 uids): what the reads of its pushes need
+   * to decide who may see them. Null for a class never announced.
+   */
+  ownerOf(classId: number): Promise<Pick<DirectoryClass, 'organization_id'> | null> {
+    return this.docs.findOne({ _id: keyOf(classId) }, { projection: { _id: 0, organization_id: 1 } });
+  }
+
   /** Applies an event unless a newer one (later `occurred_at`) is already in (see applyIfNewer). */
   async apply(subject: string, event: DirectoryClassEvent): Promise<'applied' | 'older'> {
     const occurredAt = new Date(event.occurred_at);
