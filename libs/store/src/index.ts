@@ -17,6 +17,7 @@ export {
   type SincePage,
 } from './keyed-list.js';
 export { loadList } from './keyed-list-load.js';
+export { PageCache } from './page-cache.js';
 export { queryLimit, setQueryLimit } from './query-limit.js';
 export { runOnce } from './run-once.js';
 export { ATOMIC_WRITES_PATCH, isFerretdb, updatesAreAtomic } from './server-kind.js';

@@ -2,6 +2,7 @@ import type { Collection, Db, Document } from 'mongodb';
 import { isDuplicateKeyError } from './duplicate-key.js';
 import { findByIds } from './find-by-ids.js';
 import { KeyLock } from './key-lock.js';
+import { PageCache } from './page-cache.js';
 import { isFerretdb } from './server-kind.js';
 
 /** A compare-and-set on a version field that older documents may lack. */
@@ -79,6 +80,13 @@ export interface KeyedListOptions<T> {
   seqField?: keyof T & string;
   /** maxTimeMS of the reads (queryLimit). */
   maxTimeMS?: number;
+  /**
+   * Sealed parts of pages kept per process (PageCache, at the head's `w`), so a page read again
+   * while its list has not changed reads the head alone: at most `pages` of them, holding at most
+   * `chars` characters of their entries' JSON (entries such as messages are not small). Default:
+   * none kept.
+   */
+  cache?: { pages: number; chars: number };
 }
 
 export interface SincePage<T> {
@@ -114,6 +122,7 @@ export class KeyedList<T> {
   readonly #read: { maxTimeMS?: number };
   readonly #locks = new KeyLock();
   readonly #db: Db;
+  readonly #pages: PageCache<T> | undefined;
 
   constructor(db: Db, collection: string, options: KeyedListOptions<T> = {}) {
     this.#db = db;
@@ -127,6 +136,11 @@ export class KeyedList<T> {
     const field = options.idField;
     this.#idOf = field ? (entry: T) => entry[field] as string | number : options.idOf;
     this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
+    const cache = options.cache;
+    this.#pages =
+      cache && cache.pages > 0
+        ? new PageCache<T>(cache.pages, { budget: { max: cache.chars, weigh: jsonLength } })
+        : undefined;
   }
 
   /** Appends `entries` in order; answers how many were new (the rest were already listed). */
@@ -205,6 +219,15 @@ export class KeyedList<T> {
     });
   }
 
+  /**
+   * Raises the head's `w` and changes nothing else: for a caller that keeps what it builds from a
+   * page together with documents of its own beside the list (`head`), after it changed those. No
+   * head, nothing to raise: nothing was built from it.
+   */
+  async touch(key: string): Promise<void> {
+    await this.docs.updateOne({ _id: headId(key) }, { $inc: { w: 1 } } as never);
+  }
+
   /** Changes the entry at `position` (0 = oldest); false when the list is shorter. */
   update(key: string, position: number, change: (entry: T) => T): Promise<boolean> {
     return this.#locks.run(key, () => this.#update(key, position, change));
@@ -245,8 +268,25 @@ export class KeyedList<T> {
 
   /** `limit` entries from the newest, after skipping `skip`; newest first. */
   async newestFirst(key: string, skip: number, limit: number): Promise<ListPage<T>> {
+    return this.newestFirstOf(key, await this.#head(key), skip, limit);
+  }
+
+  /**
+   * The list's head as it stands (null: an empty list), for a caller that keeps what it builds
+   * from a page at the head's `w` (`touch`), and then reads the page from it (`newestFirstOf`).
+   */
+  head(key: string): Promise<ListHead<T> | null> {
+    return this.#head(key);
+  }
+
+  /** As `newestFirst`, from a head just read (`head`). */
+  async newestFirstOf(
+    key: string,
+    head: ListHead<T> | null,
+    skip: number,
+    limit: number,
+  ): Promise<ListPage<T>> {
     const size = this.#checkLimit(limit);
-    const head = await this.#head(key);
     if (!head) return { total: 0, items: [] };
     const to = head.n - skip; // exclusive
     const from = Math.max(0, to - size);
@@ -323,21 +363,35 @@ export class KeyedList<T> {
     if (to <= from) return [];
     const headStart = head.n - head.items.length;
     const out: T[] = [];
-    const size = this.bucketSize;
     const sealedTo = Math.min(to, headStart);
-    if (from < sealedTo) {
-      const first = Math.floor(from / size);
-      const last = Math.floor((sealedTo - 1) / size);
-      const ks = Array.from({ length: last - first + 1 }, (_, i) => first + i);
-      const buckets = await this.#buckets(key, ks);
-      ks.forEach((k, i) => {
-        const items = buckets[i]?.items ?? [];
-        const lo = Math.max(from, k * size) - k * size;
-        const hi = Math.min(sealedTo, (k + 1) * size) - k * size;
-        out.push(...items.slice(lo, hi));
-      });
-    }
+    if (from < sealedTo) out.push(...(await this.#sealedRange(key, head, from, sealedTo)));
     if (to > headStart) out.push(...head.items.slice(Math.max(from, headStart) - headStart, to - headStart));
+    return out;
+  }
+
+  /**
+   * Positions [from, to) of the sealed buckets, from the page cache while the head's `w` is the
+   * one they were read at. Sealed buckets change only by `update`, which raises the head's `w`
+   * after the bucket (#update), and a head names only buckets sealed from it or before it (#seal):
+   * at one `w`, the same buckets. Heads without `w` (written before it) are never cached.
+   */
+  async #sealedRange(key: string, head: ListHead<T>, from: number, to: number): Promise<T[]> {
+    const cache = head.w === undefined ? undefined : this.#pages;
+    const kept = cache?.get(key, from, to - from, head.w as number);
+    if (kept) return kept;
+    const size = this.bucketSize;
+    const first = Math.floor(from / size);
+    const last = Math.floor((to - 1) / size);
+    const ks = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const buckets = await this.#buckets(key, ks);
+    const out: T[] = [];
+    ks.forEach((k, i) => {
+      const items = buckets[i]?.items ?? [];
+      const lo = Math.max(from, k * size) - k * size;
+      const hi = Math.min(to, (k + 1) * size) - k * size;
+      out.push(...items.slice(lo, hi));
+    });
+    cache?.set(key, from, to - from, head.w as number, out);
     return out;
   }
 
@@ -401,8 +455,11 @@ export class KeyedList<T> {
           v: (bucket.v ?? 0) + 1,
           ...(bucket.from === undefined ? {} : { from: bucket.from }),
         });
-        if (result.matchedCount > 0) return true;
-        continue;
+        if (result.matchedCount === 0) continue;
+        // The head's `w` moves with the bucket, so no copy's page cache answers the entry as it
+        // was (#sealedRange). A crash before this write leaves it to the cache's age limit.
+        await this.touch(key);
+        return true;
       }
       const items = [...head.items];
       const i = position - headStart;
@@ -547,6 +604,8 @@ export class KeyedList<T> {
     }
   }
 }
+
+const jsonLength = (items: readonly unknown[]): number => JSON.stringify(items).length;
 
 /**
  * A list's keys become `_id`s through encodeURIComponent, which leaves no `#`: the key `a#1` and

@@ -87,6 +87,11 @@ const WITHOUT_RECIPIENTS = { projection: { student_uids: 0 } } as const;
  */
 export const CLASS_PUSH_LISTS = 'class_push_lists';
 export const CLASS_PUSH_BUCKET = 20;
+/**
+ * The sealed parts of pushes pages each copy keeps (KeyedList `cache`): a class's page read again
+ * before its next push, or its next event marked sent, reads the list's head alone.
+ */
+const PUSHES_PAGE_CACHE = { pages: 1_000, chars: 2_000_000 };
 const COUNTER = 'push_history';
 /** A marker whose push record never came (the insert failed, or the process died before it). */
 const ORPHAN_AGE_MS = 60_000;
@@ -136,6 +141,7 @@ export class PushHistory {
       idField: 'id',
       bucketSize: CLASS_PUSH_BUCKET,
       maxPage: MAX_PER_PAGE,
+      cache: PUSHES_PAGE_CACHE,
       ...this.#limit,
     });
     this.pending = new PushPending(db);

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, KeyLock } from '@im/store';
+import { isDuplicateKeyError, KeyLock, PageCache } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 import { type ChangePlan, type ListShape, planChange } from './sorted-lists/change-plan.js';
 import {
@@ -8,7 +8,6 @@ import {
   type SortedHead,
   type SortedPage,
 } from './sorted-lists/model.js';
-import { PageCache } from './sorted-lists/page-cache.js';
 import { ListReader } from './sorted-lists/reader.js';
 
 export type { SortedChange, SortedPage } from './sorted-lists/model.js';

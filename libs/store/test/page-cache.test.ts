@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PageCache } from '../src/repositories/sorted-lists/page-cache.js';
+import { PageCache } from '../src/page-cache.js';
 
 describe('PageCache', () => {
   it('answers a page only for the same window at the same version, and not once it is too old', () => {
     let now = 1_000;
-    const cache = new PageCache<number>(10, 60_000, () => now);
+    const cache = new PageCache<number>(10, { now: () => now });
     cache.set('k', 0, 20, 7, [1, 2, 3]);
     expect(cache.get('k', 0, 20, 7)).toEqual([1, 2, 3]);
     expect(cache.get('k', 0, 20, 8)).toBeUndefined();
@@ -38,5 +38,24 @@ describe('PageCache', () => {
     expect(cache.get('b', 0, 1, 1)).toBeUndefined();
     expect(cache.get('a', 0, 1, 1)).toEqual([1]);
     expect(cache.get('c', 0, 1, 1)).toEqual([3]);
+  });
+
+  it('keeps the pages within a weight budget, and never one heavier than all of it', () => {
+    const cache = new PageCache<string>(100, {
+      budget: { max: 10, weigh: (items) => items.join('').length },
+    });
+    cache.set('a', 0, 1, 1, ['aaaa']);
+    cache.set('b', 0, 1, 1, ['bbbb']);
+    expect(cache.size).toEqual({ pages: 2, weight: 8 });
+    cache.set('c', 0, 1, 1, ['cccc']); // 12 > 10: a goes
+    expect(cache.get('a', 0, 1, 1)).toBeUndefined();
+    expect(cache.size).toEqual({ pages: 2, weight: 8 });
+    cache.set('big', 0, 1, 1, ['x'.repeat(11)]);
+    expect(cache.get('big', 0, 1, 1)).toBeUndefined();
+    expect(cache.get('b', 0, 1, 1)).toEqual(['bbbb']);
+    // A page kept again at a new version replaces its old weight, not adds to it.
+    cache.set('b', 0, 1, 2, ['bb']);
+    expect(cache.size).toEqual({ pages: 2, weight: 6 });
+    expect(cache.get('c', 0, 1, 1)).toEqual(['cccc']);
   });
 });
