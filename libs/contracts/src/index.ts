@@ -9,6 +9,7 @@ export * from './fields.js';
 export * from './group.js';
 export * from './group-events.js';
 export * from './limits.js';
+export * from './notices.js';
 export * from './notifications.js';
 export * from './owners.js';
 export * from './paging.js';

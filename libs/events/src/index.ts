@@ -17,6 +17,7 @@ export {
   type StreamOptions,
 } from './jetstream.js';
 export { type ApiRetrySettings, isTransientApiError, retryJetStreamApi } from './jetstream-retry.js';
+export { NoticedCache, type NoticedCacheOptions, publishNotice } from './noticed-cache.js';
 export { Outbox } from './outbox.js';
 export {
   dueFilter,

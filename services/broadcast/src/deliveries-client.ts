@@ -8,6 +8,7 @@ import {
   encodeCaller,
   MarkDeliveryReadReply,
 } from '@im/contracts';
+import type { NoticedCache } from '@im/events';
 import type { Logger } from '@im/log';
 
 /**
@@ -34,33 +35,50 @@ export interface PushDeliveryCounts {
  */
 export class DeliveriesClient {
   readonly #workers: ServiceClient;
+  /** The counts asked lately, kept until the workers' notice of a change (NoticedCache). */
+  readonly #counts: NoticedCache<PushDeliveryCounts> | undefined;
 
-  constructor(nc: NatsConnection, timeoutMs: number, log: Logger) {
+  constructor(nc: NatsConnection, timeoutMs: number, log: Logger, counts?: NoticedCache<PushDeliveryCounts>) {
     this.#workers = new ServiceClient(nc, {
       timeoutMs,
       caller: BROADCAST_CALLER,
       client: 'the broadcast service',
       log,
     });
+    this.#counts = counts;
   }
 
-  /** Deliveries written so far, and read, for each push (0 for none); no request for no pushes. */
+  /**
+   * Deliveries written so far, and read, for each push (0 for none): those kept since the last
+   * notice of their change, the rest in one request; no request when all are kept.
+   */
   async countsForPushes(
     pushIds: readonly number[],
     requestId: string,
   ): Promise<Map<number, PushDeliveryCounts>> {
     const counts = new Map<number, PushDeliveryCounts>(pushIds.map((id) => [id, { delivered: 0, read: 0 }]));
     if (pushIds.length === 0) return counts;
+    const ask = (ids: readonly string[]) => this.#askCounts(ids.map(Number), requestId);
+    const found = this.#counts
+      ? await this.#counts.getMany(pushIds.map(String), ask)
+      : await ask(pushIds.map(String));
+    for (const [id, count] of found) counts.set(Number(id), count);
+    return counts;
+  }
+
+  async #askCounts(pushIds: readonly number[], requestId: string): Promise<Map<string, PushDeliveryCounts>> {
     const reply = await this.#workers.ask(
       DeliverySubjects.countsForPushes,
       { push_ids: pushIds },
       validCounts,
       requestId,
     );
-    for (const { push_id, delivered_count, read_count } of reply.counts) {
-      counts.set(push_id, { delivered: delivered_count, read: read_count });
-    }
-    return counts;
+    return new Map(
+      reply.counts.map(({ push_id, delivered_count, read_count }) => [
+        String(push_id),
+        { delivered: delivered_count, read: read_count },
+      ]),
+    );
   }
 
   /** A student's deliveries after seq `after`, by seq (without `after`: none, where its inbox stands). */

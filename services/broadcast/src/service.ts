@@ -1,10 +1,18 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { DEFAULT_MAX_PAYLOAD, ServiceNames, Streams } from '@im/contracts';
-import { EventPublisher, ensureStream, openJetStream, type Relay, startRelay } from '@im/events';
+import { DEFAULT_MAX_PAYLOAD, NoticeSubjects, ServiceNames, Streams } from '@im/contracts';
+import {
+  EventPublisher,
+  ensureStream,
+  NoticedCache,
+  openJetStream,
+  publishNotice,
+  type Relay,
+  startRelay,
+} from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
 import { type BroadcastConfig, readConfig } from './config.js';
-import { DeliveriesClient } from './deliveries-client.js';
+import { DeliveriesClient, type PushDeliveryCounts } from './deliveries-client.js';
 import { PushOutbox } from './events/push-outbox.js';
 import { classPushesEndpoint } from './handlers/class-pushes.js';
 import { markNotificationReadEndpoint } from './handlers/mark-notification-read.js';
@@ -12,12 +20,22 @@ import { notificationsSinceEndpoint } from './handlers/notifications-since.js';
 import { pushEndpoint } from './handlers/push.js';
 import { pushRecipientsEndpoint } from './handlers/push-recipients.js';
 import { migrateClassPushLists } from './migrate.js';
-import { consumeDirectoryClasses, DirectoryClasses } from './projections/directory-classes.js';
+import {
+  type ClassOwner,
+  consumeDirectoryClasses,
+  DirectoryClasses,
+} from './projections/directory-classes.js';
 import { PushHistory } from './repositories/push-history.js';
 
 export { type BroadcastConfig, BroadcastConfigSchema, readConfig } from './config.js';
 export { dayIn } from './day.js';
 export { DIRECTORY_CLASSES_DURABLE } from './projections/directory-classes.js';
+
+/**
+ * How much of the owners and counts the pushes pages read is kept per copy, and for how long
+ * without a notice: a lost notice (core NATS) shows a change that much later, at most.
+ */
+const KEPT = { maxEntries: 20_000, maxAgeMs: 10_000 };
 
 export type BroadcastSettings = Pick<
   BroadcastConfig,
@@ -68,9 +86,19 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
   for (const stream of [Streams.classEvents, Streams.deadLetters]) {
     await ensureStream(handles.jsm, stream, { replicas: config.jetstreamReplicas });
   }
-  const classes = new DirectoryClasses(db);
+  // What the pushes pages read of others' data, kept until a change notice (README, "Events").
+  const owners = await NoticedCache.open<ClassOwner>(nc, { subject: NoticeSubjects.classes, ...KEPT, log });
+  const counts = await NoticedCache.open<PushDeliveryCounts>(nc, {
+    subject: NoticeSubjects.pushCounts,
+    ...KEPT,
+    log,
+  });
+  const classes = new DirectoryClasses(db, {
+    owners,
+    changed: (classId) => publishNotice(nc, NoticeSubjects.classes, [String(classId)]),
+  });
   const pushes = new PushHistory(db);
-  const deliveries = new DeliveriesClient(nc, config.deliveriesTimeoutMs, log);
+  const deliveries = new DeliveriesClient(nc, config.deliveriesTimeoutMs, log, counts);
   await classes.ensureIndexes();
   await pushes.ensureIndexes();
   await migrateClassPushLists(db, pushes.byClass, log);
@@ -116,6 +144,8 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
     async stop() {
       await service.stop();
       deliveries.close();
+      owners.close();
+      counts.close();
       await projection.stop();
       await relay.stop();
     },

@@ -6,6 +6,7 @@ import {
   DirectoryClassSubjects,
   deadLetterSubject,
   ErrorCode,
+  encodeCaller,
   Streams,
 } from '@im/contracts';
 import { EventPublisher } from '@im/events';
@@ -366,5 +367,35 @@ describe('read endpoints', () => {
     }).catch((e: unknown) => e)) as AppError;
     expect(error.code).toBe(ErrorCode.InvalidParameter);
     expect(error.message).toBe('per_page: must be an integer from 1 to 100');
+  });
+
+  it("follows a class into another organization at once, though each copy keeps classes' owners", async () => {
+    const adminOf = (org: number) => encodeCaller({ sub: `admin-${org}`, orgs: [org], role: 'org_admin' });
+    const pushesAs = async (org: number) => {
+      const body = Buffer.from(JSON.stringify({ class_id: 60 }));
+      return h.client.request(BroadcastSubjects.classPushes, body, undefined, adminOf(org)).then(
+        () => 'answered',
+        (e: AppError) => e.code,
+      );
+    };
+    await projected(
+      h,
+      60,
+      await announceClass(h.jet, { class_id: 60, organization_id: 8, student_uids: ['m1'] }),
+    );
+    expect([await pushesAs(8), await pushesAs(8), await pushesAs(9)]).toEqual([
+      'answered',
+      'answered',
+      ErrorCode.IllegalOperation,
+    ]);
+    await projected(
+      h,
+      60,
+      await announceClass(h.jet, { class_id: 60, organization_id: 9, student_uids: ['m1'] }),
+    );
+    // The change notice follows the write by a moment (README, "Events"): within 1 s, not 10.
+    const moved = async () =>
+      (await pushesAs(9)) === 'answered' && (await pushesAs(8)) === ErrorCode.IllegalOperation;
+    expect(await pollUntil(moved, Date.now() + 1_000, undefined, 10)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { Streams, WORKERS_SERVICE_NAME } from '@im/contracts';
-import { ensureStream, openJetStream } from '@im/events';
+import { NoticeSubjects, Streams, WORKERS_SERVICE_NAME } from '@im/contracts';
+import { ensureStream, openJetStream, publishNotice } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
 import { consumeClassMessages, type FanoutSettings } from './class-messages.js';
@@ -60,7 +60,11 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
   await ensureStream(handles.jsm, Streams.deadLetters, { replicas: config.jetstreamReplicas });
   // Every read and write of the deliveries goes by `_id`: no index to create.
   await migrateReadTotals(db, log);
-  const deliveries = new Deliveries(db, { live: natsLiveNotifications(nc, log) });
+  const deliveries = new Deliveries(db, {
+    live: natsLiveNotifications(nc, log),
+    // The broadcast service keeps the counts its pushes pages show until it hears of a change.
+    countsChanged: (pushId) => publishNotice(nc, NoticeSubjects.pushCounts, [String(pushId)]),
+  });
   const notifications = new StudentNotifications(deliveries);
   const consumer = await consumeClassMessages(handles, log, deliveries, config);
   const service = await startService(nc, {

@@ -4,7 +4,13 @@ import {
   DirectoryClassSubjects,
   Streams,
 } from '@im/contracts';
-import { type JetStreamHandles, PermanentFailure, type RunningConsumer, runConsumer } from '@im/events';
+import {
+  type JetStreamHandles,
+  type NoticedCache,
+  PermanentFailure,
+  type RunningConsumer,
+  runConsumer,
+} from '@im/events';
 import type { Logger } from '@im/log';
 import { applyIfNewer } from '@im/store';
 import type { Collection, Db } from 'mongodb';
@@ -32,12 +38,26 @@ export interface DirectoryClass {
   updated_at: Date;
 }
 
+/** Whose class it is: what the reads of its pushes need (no organization: a deleted class). */
+export type ClassOwner = Pick<DirectoryClass, 'organization_id'>;
+
+export interface DirectoryClassesOptions {
+  /** The owners read lately, kept until a notice of their class's change (NoticedCache). */
+  owners?: NoticedCache<ClassOwner>;
+  /** Told of each class an event changed, after the write (the change notices). */
+  changed?: (classId: number) => void;
+}
+
 /** The broadcast service's read model of classes, fed only by directory events. */
 export class DirectoryClasses {
   readonly docs: Collection<DirectoryClass>;
+  readonly #owners: NoticedCache<ClassOwner> | undefined;
+  readonly #changed: (classId: number) => void;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: DirectoryClassesOptions = {}) {
     this.docs = db.collection<DirectoryClass>('directory_classes');
+    this.#owners = options.owners;
+    this.#changed = options.changed ?? (() => {});
   }
 
   /** `_id` is the unique key: nothing else to index. */
@@ -51,8 +71,12 @@ export class DirectoryClasses {
    * Whose class it is, without its roster (up to 10,000 uids): what the reads of its pushes need
    * to decide who may see them. Null for a class never announced.
    */
-  ownerOf(classId: number): Promise<Pick<DirectoryClass, 'organization_id'> | null> {
-    return this.docs.findOne({ _id: keyOf(classId) }, { projection: { _id: 0, organization_id: 1 } });
+  async ownerOf(classId: number): Promise<ClassOwner | null> {
+    const read = async () =>
+      (await this.docs.findOne({ _id: keyOf(classId) }, { projection: { _id: 0, organization_id: 1 } })) ??
+      undefined;
+    const owner = this.#owners ? await this.#owners.get(keyOf(classId), read) : await read();
+    return owner ?? null;
   }
 
   /** Applies an event unless a newer one (later `occurred_at`) is already in (see applyIfNewer). */
@@ -72,7 +96,9 @@ export class DirectoryClasses {
             event_id: event.event_id,
             updated_at: new Date(),
           };
-    return applyIfNewer(this.docs, { _id: keyOf(event.class_id) }, state);
+    const outcome = await applyIfNewer(this.docs, { _id: keyOf(event.class_id) }, state);
+    if (outcome === 'applied') this.#changed(event.class_id);
+    return outcome;
   }
 }
 

@@ -54,6 +54,8 @@ const INBOX_WRITERS = 4;
 export interface DeliveriesOptions {
   /** Told of each entry a fan-out lists (the live stream); default: nobody. */
   live?: LiveNotifications;
+  /** Told of each push whose delivered or read count changed (the change notices); default: nobody. */
+  countsChanged?: (pushId: number) => void;
 }
 
 /**
@@ -95,7 +97,7 @@ export class Deliveries {
       maxPage: MAX_PER_PAGE,
       ...this.limit,
     });
-    this.progress = new PushProgress(db, this.limit);
+    this.progress = new PushProgress(db, this.limit, options.countsChanged);
     this.reads = new ReadMarks(db, this.limit);
   }
 

@@ -34,20 +34,26 @@ export class PushProgress {
   readonly #locks = new KeyLock();
   readonly #db: Db;
 
-  constructor(db: Db, read: { maxTimeMS: number }) {
+  /** Told of each push whose counts a write changed, after the write (the change notices). */
+  readonly #changed: (pushId: number) => void;
+
+  constructor(db: Db, read: { maxTimeMS: number }, changed: (pushId: number) => void = () => {}) {
     this.#db = db;
     this.docs = db.collection<PushProgressDoc>('push_progress');
     this.#read = read;
+    this.#changed = changed;
   }
 
   /** The first `delivered` of `recipients` students are written; never moves backwards. */
-  advance(pushId: number, delivered: number, recipients: number): Promise<void> {
-    return this.#write(String(pushId), { $max: { delivered }, $set: { recipients } });
+  async advance(pushId: number, delivered: number, recipients: number): Promise<void> {
+    await this.#write(String(pushId), { $max: { delivered }, $set: { recipients } });
+    this.#changed(pushId);
   }
 
   /** One more recipient read the push (its first mark). */
-  countRead(pushId: number): Promise<void> {
-    return this.#write(String(pushId), { $inc: { read: 1 } });
+  async countRead(pushId: number): Promise<void> {
+    await this.#write(String(pushId), { $inc: { read: 1 } });
+    this.#changed(pushId);
   }
 
   async #write(_id: string, update: UpdateFilter<PushProgressDoc>): Promise<void> {

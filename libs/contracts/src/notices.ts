@@ -1,0 +1,28 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Change notices: core NATS, on no stream, published by the owner of some data after it changed,
+ * to every copy of the services that keep a copy of it in memory (no queue group). A notice only
+ * makes its readers drop what they kept; a lost one is bounded by how long they keep anything
+ * (`NoticedCache` in @im/events), so nothing depends on its delivery.
+ */
+export const NoticeSubjects = {
+  /** The workers: the delivered or read count of these pushes (keys: push ids) changed. */
+  pushCounts: 'im.notices.push_counts',
+  /** The broadcast service: these classes (keys: class ids) changed in its copy of the directory. */
+  classes: 'im.notices.classes',
+} as const;
+
+/** Most keys one notice carries: a fan-out chunk or a mark names one push, a directory event one class. */
+export const MAX_NOTICE_KEYS = 100;
+
+export const ChangeNotice = Type.Object(
+  {
+    keys: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      minItems: 1,
+      maxItems: MAX_NOTICE_KEYS,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ChangeNotice = Static<typeof ChangeNotice>;
