@@ -138,9 +138,7 @@ export class KeyedList<T> {
     this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
     const cache = options.cache;
     this.#pages =
-      cache && cache.pages > 0
-        ? new PageCache<T>(cache.pages, { budget: { max: cache.chars, weigh: jsonLength } })
-        : undefined;
+      cache && cache.pages > 0 ? new PageCache<T>(cache.pages, { budget: { max: cache.chars } }) : undefined;
   }
 
   /** Appends `entries` in order; answers how many were new (the rest were already listed). */
@@ -604,8 +602,6 @@ export class KeyedList<T> {
     }
   }
 }
-
-const jsonLength = (items: readonly unknown[]): number => JSON.stringify(items).length;
 
 /**
  * A list's keys become `_id`s through encodeURIComponent, which leaves no `#`: the key `a#1` and

@@ -11,11 +11,12 @@ export interface PageCacheOptions<T> {
   /** A page older than this is read again whatever its version; default 60 s. */
   maxAgeMs?: number;
   /**
-   * A bound on the pages' total weight besides their count (`weigh`: of one page's items), for
-   * entries whose size the caller does not bound: the least recently used go until a new page
-   * fits, and a page heavier than the whole budget is not kept.
+   * A bound on the pages' total weight besides their count (`weigh`: of one page's items, by
+   * default the length of their JSON), for entries whose size the caller does not bound: the
+   * least recently used go until a new page fits, and a page heavier than the whole budget is not
+   * kept.
    */
-  budget?: { max: number; weigh: (items: readonly T[]) => number };
+  budget?: { max: number; weigh?: (items: readonly T[]) => number };
   now?: () => number;
 }
 
@@ -57,7 +58,7 @@ export class PageCache<T> {
     const id = entryId(key, skip, limit);
     this.#drop(id);
     const budget = this.#budget;
-    const weight = budget?.weigh(items) ?? 0;
+    const weight = budget ? (budget.weigh ?? jsonLength)(items) : 0;
     if (budget && weight > budget.max) return;
     const full = () =>
       this.#entries.size >= this.#max || (budget !== undefined && this.#weight + weight > budget.max);
@@ -84,3 +85,4 @@ export class PageCache<T> {
 }
 
 const entryId = (key: string, skip: number, limit: number) => `${skip}:${limit}:${key}`;
+const jsonLength = (items: readonly unknown[]): number => JSON.stringify(items).length;

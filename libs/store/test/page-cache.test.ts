@@ -58,4 +58,15 @@ describe('PageCache', () => {
     expect(cache.size).toEqual({ pages: 2, weight: 6 });
     expect(cache.get('c', 0, 1, 1)).toEqual(['cccc']);
   });
+
+  it('weighs a page by its JSON when the budget names no measure', () => {
+    const cache = new PageCache<string>(100, { budget: { max: 15 } });
+    cache.set('a', 0, 1, 1, ['abc']); // ["abc"]: 7
+    expect(cache.size).toEqual({ pages: 1, weight: 7 });
+    cache.set('b', 0, 1, 1, ['defg']); // ["defg"]: 8, 15 in all
+    expect(cache.size).toEqual({ pages: 2, weight: 15 });
+    cache.set('c', 0, 1, 1, ['h']); // ["h"]: 5, so a goes
+    expect(cache.get('a', 0, 1, 1)).toBeUndefined();
+    expect(cache.size).toEqual({ pages: 2, weight: 13 });
+  });
 });

@@ -18,7 +18,6 @@ export interface StudentPage {
  * about 14 MB of heap (measured), some 1,900 pages of 20 with messages of 50 characters.
  */
 const PAGE_CACHE = { pages: 5_000, chars: 8_000_000 };
-const jsonLength = (pages: readonly StudentPage[]) => JSON.stringify(pages).length;
 
 /**
  * What one student sees of its deliveries: pages of its inbox with their read marks, the replay
@@ -32,12 +31,11 @@ export class StudentNotifications {
    */
   readonly #marking = new KeyLock();
   /**
-   * Whole pages by student and window, at the head's `w`: every delivery writes the head, and a
-   * first mark raises its `w` (markRead), in whichever copy, so no copy answers an outdated page.
+   * Whole pages by student and window, at the head's `w` (each kept as the one item of its
+   * window): every delivery writes the head, and a first mark raises its `w` (markRead), in
+   * whichever copy, so no copy answers an outdated page.
    */
-  readonly #pages = new PageCache<StudentPage>(PAGE_CACHE.pages, {
-    budget: { max: PAGE_CACHE.chars, weigh: jsonLength },
-  });
+  readonly #pages = new PageCache<StudentPage>(PAGE_CACHE.pages, { budget: { max: PAGE_CACHE.chars } });
 
   constructor(deliveries: Deliveries) {
     this.#deliveries = deliveries;
