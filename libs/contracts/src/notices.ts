@@ -11,6 +11,10 @@ export const NoticeSubjects = {
   pushCounts: 'im.notices.push_counts',
   /** The broadcast service: these classes (keys: class ids) changed in its copy of the directory. */
   classes: 'im.notices.classes',
+  /** The group service: these organizations' lists of groups (keys: organization ids) changed. */
+  orgGroupLists: 'im.notices.org_group_lists',
+  /** The group service: these organizations' lists of users in its directory copy (keys: organization ids) changed. */
+  orgUserLists: 'im.notices.org_user_lists',
 } as const;
 
 /** Most keys one notice carries: a fan-out chunk or a mark names one push, a directory event one class. */

@@ -42,6 +42,7 @@ export class NoticedCache<V> {
   /** Fetches that started before this epoch keep nothing (#noticed was cleared, or everything). */
   #floor = 0;
   readonly #options: NoticedCacheOptions;
+  readonly #nc: NatsConnection;
   readonly #now: () => number;
   readonly #state: ConnectionState;
   readonly #subscription: Subscription;
@@ -49,6 +50,7 @@ export class NoticedCache<V> {
 
   private constructor(nc: NatsConnection, options: NoticedCacheOptions) {
     this.#options = options;
+    this.#nc = nc;
     this.#now = options.now ?? Date.now;
     this.#state = connectionState(nc);
     this.#stopReconnect = this.#state.onReconnect(() => this.clear());
@@ -112,6 +114,16 @@ export class NoticedCache<V> {
     return found.get(key);
   }
 
+  /**
+   * This process changed `keys` (after its write): they are forgotten here at once, so that its
+   * own next read does not wait for the notice to come back, and every copy is told.
+   */
+  changed(keys: readonly string[]): void {
+    if (keys.length === 0) return;
+    this.#forget(keys);
+    publishNotice(this.#nc, this.#options.subject, keys);
+  }
+
   /** Forgets everything, and what fetches under way bring back. */
   clear(): void {
     this.#entries.clear();
@@ -143,14 +155,18 @@ export class NoticedCache<V> {
       this.clear();
       return;
     }
+    this.#forget(notice.keys);
+  }
+
+  #forget(keys: readonly string[]): void {
     this.#epoch += 1;
     // Fetches under way must hear of these keys; with none, dropping the entries is all.
     const record = this.#fetching > 0;
-    if (record && this.#noticed.size + notice.keys.length > this.#options.maxEntries) {
+    if (record && this.#noticed.size + keys.length > this.#options.maxEntries) {
       this.#noticed.clear();
       this.#floor = this.#epoch;
     }
-    for (const key of notice.keys) {
+    for (const key of keys) {
       this.#entries.delete(key);
       if (record) this.#noticed.set(key, this.#epoch);
     }

@@ -160,4 +160,39 @@ describe('NoticedCache', () => {
     expect(cache.size).toBe(0);
     cache.close();
   });
+
+  it('changed: forgets the keys in this copy at once, before any message, and tells the other copies', async () => {
+    const { subject, cache, source, reads, fetch } = await fixture();
+    const other = await NoticedCache.open<string>(owner, { subject, maxEntries: 100, maxAgeMs: 60_000, log });
+    await cache.getMany(['a', 'b'], fetch);
+    await other.getMany(['a', 'b'], fetch);
+    expect(reads).toHaveLength(2);
+
+    source.set('a', 'a2');
+    other.changed(['a']);
+    // No round trip yet: the copy that wrote answers its own next read fresh.
+    expect(await other.get('a', async () => source.get('a'))).toBe('a2');
+    await owner.flush();
+    await heard();
+    expect((await cache.getMany(['a', 'b'], fetch)).get('a')).toBe('a2');
+    expect(reads.at(-1)).toEqual(['a']);
+    other.close();
+    cache.close();
+  });
+
+  it('changed: a fetch under way in this copy when it changes keeps nothing', async () => {
+    const { cache } = await fixture();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = cache.get('a', async () => {
+      await gate;
+      return 'read before the write';
+    });
+    cache.changed(['a']);
+    release();
+    expect(await slow).toBe('read before the write');
+    expect(cache.size).toBe(0);
+    expect(await cache.get('a', async () => 'after')).toBe('after');
+    cache.close();
+  });
 });

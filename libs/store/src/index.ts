@@ -3,6 +3,7 @@ export { connectMongo, DEFAULT_MONGO_TIMEOUT_MS, type MongoStore, type MongoTime
 export { Counters, type CountersOptions } from './counters.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
 export { findByIds } from './find-by-ids.js';
+export type { KeptValues } from './kept-values.js';
 export { KeyLock } from './key-lock.js';
 export {
   bucketId,

@@ -5,7 +5,6 @@ import {
   ensureStream,
   NoticedCache,
   openJetStream,
-  publishNotice,
   type Relay,
   startRelay,
 } from '@im/events';
@@ -95,7 +94,7 @@ export async function startBroadcastService(options: BroadcastServiceOptions): P
   });
   const classes = new DirectoryClasses(db, {
     owners,
-    changed: (classId) => publishNotice(nc, NoticeSubjects.classes, [String(classId)]),
+    changed: (classId) => owners.changed([String(classId)]),
   });
   const pushes = new PushHistory(db);
   const deliveries = new DeliveriesClient(nc, config.deliveriesTimeoutMs, log, counts);

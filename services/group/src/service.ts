@@ -1,6 +1,14 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { ServiceNames, Streams } from '@im/contracts';
-import { EventPublisher, ensureStream, Outbox, openJetStream, type Relay, startRelay } from '@im/events';
+import { NoticeSubjects, ServiceNames, Streams } from '@im/contracts';
+import {
+  EventPublisher,
+  ensureStream,
+  NoticedCache,
+  Outbox,
+  openJetStream,
+  type Relay,
+  startRelay,
+} from '@im/events';
 import type { Logger } from '@im/log';
 import { Counters } from '@im/store';
 import type { Db } from 'mongodb';
@@ -21,14 +29,22 @@ import { userGroupsEndpoint } from './handlers/user-groups.js';
 import { type Housekeeping, type HousekeepingSettings, startHousekeeping } from './housekeeping.js';
 import { memberListBudget } from './member-budget.js';
 import { migrateLookups, migrateMemberships } from './migrate.js';
-import { consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
+import { type ContactUser, consumeDirectoryUsers, DirectoryUsers } from './projections/directory-users.js';
 import { EventOutcomes } from './repositories/event-outcomes.js';
 import { GroupConversations } from './repositories/group-conversations.js';
-import { GroupLists } from './repositories/group-lists.js';
+import { GroupLists, type OrgGroupEntry } from './repositories/group-lists.js';
 import { GroupMembers } from './repositories/group-members.js';
 import { GroupTombstones } from './repositories/group-tombstones.js';
 import { GROUP_ID_BLOCK, Groups } from './repositories/groups.js';
 import { IdempotencyKeys } from './repositories/idempotency-keys.js';
+import type { SortedHead } from './repositories/sorted-lists/model.js';
+
+/**
+ * The organizations' list heads each copy keeps between writes (change notices, README "Events"):
+ * a school's groups page and its contacts are then read with no look-up while nothing changes. A
+ * lost notice (core NATS) shows a change that much later, at most.
+ */
+const KEPT_HEADS = { maxEntries: 1_000, maxAgeMs: 10_000 };
 
 export { DEFAULT_DB, type GroupConfig, GroupConfigSchema, readConfig } from './config.js';
 export { DIRECTORY_USERS_DURABLE } from './projections/directory-users.js';
@@ -89,11 +105,21 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
 
   const groups = new Groups(db, new Counters(db, { blockSize: GROUP_ID_BLOCK }));
   const members = new GroupMembers(db);
-  const lists = new GroupLists(db);
+  const orgHeads = await NoticedCache.open<SortedHead<OrgGroupEntry, number>>(nc, {
+    subject: NoticeSubjects.orgGroupLists,
+    ...KEPT_HEADS,
+    log,
+  });
+  const userHeads = await NoticedCache.open<SortedHead<ContactUser, number>>(nc, {
+    subject: NoticeSubjects.orgUserLists,
+    ...KEPT_HEADS,
+    log,
+  });
+  const lists = new GroupLists(db, orgHeads);
   const tombstones = new GroupTombstones(db);
   const keys = new IdempotencyKeys(db);
   const outcomes = new EventOutcomes(db);
-  const users = new DirectoryUsers(db);
+  const users = new DirectoryUsers(db, userHeads);
   const conversations = new GroupConversations(db);
   const changes = new GroupChanges({ groups, members, lists, tombstones, keys, outcomes, conversations });
   const outbox = new Outbox(db, { collection: GROUP_OUTBOX, prepare: prepareIntent(changes, log) });
@@ -163,6 +189,8 @@ export async function startGroupService(options: GroupServiceOptions): Promise<R
       await projection.stop();
       await relay.stop();
       await housekeeping.stop();
+      orgHeads.close();
+      userHeads.close();
     },
   };
 }

@@ -8,9 +8,10 @@ import {
 } from '@im/contracts';
 import { type JetStreamHandles, type RunningConsumer, runConsumer } from '@im/events';
 import type { Logger } from '@im/log';
-import { applyIfNewer, queryLimit } from '@im/store';
+import { applyIfNewer, type KeptValues, queryLimit } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 import { LIST_CHUNK } from '../repositories/group-lists.js';
+import type { SortedHead } from '../repositories/sorted-lists/model.js';
 import { SortedLists, type SortedPage } from '../repositories/sorted-lists.js';
 
 export const DIRECTORY_USERS_DURABLE = 'group-directory-users';
@@ -53,12 +54,14 @@ export class DirectoryUsers {
   readonly #docs: Collection<DirectoryUserDoc>;
   readonly lists: SortedLists<ContactUser, number>;
 
-  constructor(db: Db) {
+  /** `listHeads`: the organizations' user list heads kept between writes (SortedLists `heads`). */
+  constructor(db: Db, listHeads?: KeptValues<SortedHead<ContactUser, number>>) {
     // Prefixed: services may share a database (the test stack does), and the name says whose it is.
     this.#docs = db.collection<DirectoryUserDoc>('group_directory_users');
     this.lists = new SortedLists<ContactUser, number>(db, 'group_directory_lists', {
       keyOf: (u) => u.uid,
       chunkSize: LIST_CHUNK,
+      ...(listHeads ? { heads: listHeads } : {}),
       ...queryLimit(db),
     });
   }

@@ -1,7 +1,8 @@
 import { MAX_PER_PAGE } from '@im/contracts';
-import { queryLimit } from '@im/store';
+import { type KeptValues, queryLimit } from '@im/store';
 import type { Db } from 'mongodb';
 import type { GroupDoc } from './groups.js';
+import type { SortedHead } from './sorted-lists/model.js';
 import { SortedLists, type SortedPage } from './sorted-lists.js';
 import { type UserGroupEntry, UserMemberships } from './user-memberships.js';
 
@@ -52,15 +53,17 @@ export class GroupLists {
   readonly orgs: SortedLists<OrgGroupEntry, number>;
   readonly users: UserMemberships;
 
-  constructor(db: Db) {
+  /** `orgHeads`: the organizations' list heads kept between writes (SortedLists `heads`). */
+  constructor(db: Db, orgHeads?: KeptValues<SortedHead<OrgGroupEntry, number>>) {
     const limit = queryLimit(db);
     this.orgs = new SortedLists<OrgGroupEntry, number>(db, 'group_org_lists', {
       keyOf: (e) => e.id,
       chunkSize: ORG_LIST_CHUNK,
       tailSize: ORG_LIST_TAIL,
       // Every member of a school opens the same first pages of its groups: kept, they are one
-      // read of the head while the list does not change (PageCache).
+      // read of the head while the list does not change (PageCache), none with `orgHeads`.
       cachePagesUpTo: MAX_PER_PAGE,
+      ...(orgHeads ? { heads: orgHeads } : {}),
       ...limit,
     });
     this.users = new UserMemberships(db);

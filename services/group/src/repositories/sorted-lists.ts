@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, KeyLock, PageCache } from '@im/store';
+import { isDuplicateKeyError, type KeptValues, KeyLock, PageCache } from '@im/store';
 import type { Collection, Db } from 'mongodb';
 import { type ChangePlan, type ListShape, planChange } from './sorted-lists/change-plan.js';
 import {
@@ -54,6 +54,14 @@ export interface SortedListsOptions<T, K> {
    * head. Default: none kept.
    */
   cachePagesUpTo?: number;
+  /**
+   * Heads kept for the reads (`page`, `version`) until a write of the list is heard, in this
+   * copy or another (KeptValues: change notices). With `cachePagesUpTo`, a page read again is
+   * then no look-up at all. Writes read the stored head (their compare-and-set needs it) and
+   * tell `heads` after the head's write. A kept head whose chunks are gone (a notice not heard
+   * yet) is read again from the store. Default: every read reads the head.
+   */
+  heads?: KeptValues<SortedHead<T, K>>;
 }
 
 /** Pages a SortedLists with `cachePagesUpTo` keeps (the least recently used go first). */
@@ -78,6 +86,7 @@ export class SortedLists<T, K extends string | number> {
   readonly #shape: ListShape<T, K>;
   readonly #pages: PageCache<T> | undefined;
   readonly #cachePagesUpTo: number;
+  readonly #heads: KeptValues<SortedHead<T, K>> | undefined;
 
   constructor(db: Db, collection: string, options: SortedListsOptions<T, K>) {
     this.docs = db.collection<SortedDoc<T, K>>(collection);
@@ -97,6 +106,7 @@ export class SortedLists<T, K extends string | number> {
       dirSize: this.dirSize,
     };
     this.#cachePagesUpTo = options.cachePagesUpTo ?? 0;
+    this.#heads = options.heads;
     this.#pages = this.#cachePagesUpTo > 0 ? new PageCache<T>(CACHED_PAGES) : undefined;
     this.#reader = new ListReader(
       this.docs,
@@ -110,6 +120,7 @@ export class SortedLists<T, K extends string | number> {
 
   /** The list's version: 0 before its first entry, one more after every change (its head's `v`). */
   async version(key: string): Promise<number> {
+    if (this.#heads) return (await this.#keptHead(key))?.v ?? 0;
     const head = await this.docs.findOne({ _id: key }, { ...this.#reader.options, projection: { v: 1 } });
     return head?.v ?? 0;
   }
@@ -127,6 +138,7 @@ export class SortedLists<T, K extends string | number> {
         return items && { total: head.n, items };
       },
       { total: 0, items: [] },
+      true,
     );
   }
 
@@ -198,14 +210,24 @@ export class SortedLists<T, K extends string | number> {
     return done;
   }
 
-  /** A read of the head and what it names, again while a page or chunk vanished under it. */
+  /** The head as reads may see it: kept (`heads`), or read. */
+  async #keptHead(key: string): Promise<SortedHead<T, K> | null> {
+    if (!this.#heads) return this.#reader.head(key);
+    return (await this.#heads.get(key, async () => (await this.#reader.head(key)) ?? undefined)) ?? null;
+  }
+
+  /**
+   * A read of the head and what it names, again while a page or chunk vanished under it: the
+   * first from the kept head (when `kept`), the next ones from the stored head.
+   */
   async #consistent<R>(
     key: string,
     read: (head: SortedHead<T, K>) => Promise<R | undefined>,
     empty: R,
+    kept = false,
   ): Promise<R> {
     for (let attempt = 1; ; attempt++) {
-      const head = await this.#reader.head(key);
+      const head = kept && attempt === 1 ? await this.#keptHead(key) : await this.#reader.head(key);
       if (!head) return empty;
       const result = await read(head);
       if (result !== undefined) return result;
@@ -261,6 +283,7 @@ export class SortedLists<T, K extends string | number> {
       await this.#delete(inserted);
       return undefined;
     }
+    this.#heads?.changed([key]);
     await this.#delete(plan.drops.map((n) => chunkId(key, n)));
     return plan.delta;
   }
