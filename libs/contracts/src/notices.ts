@@ -9,6 +9,8 @@ import { type Static, Type } from '@sinclair/typebox';
 export const NoticeSubjects = {
   /** The workers: the delivered or read count of these pushes (keys: push ids) changed. */
   pushCounts: 'im.notices.push_counts',
+  /** The workers: these students' inboxes (keys: client ids) changed (a delivery, a first mark). */
+  inboxes: 'im.notices.inboxes',
   /** The broadcast service: these classes (keys: class ids) changed in its copy of the directory. */
   classes: 'im.notices.classes',
   /** The group service: these organizations' lists of groups (keys: organization ids) changed. */

@@ -87,6 +87,11 @@ export interface KeyedListOptions<T> {
    * none kept.
    */
   cache?: { pages: number; chars: number };
+  /**
+   * Told after every write of a key's head (an append, a seal, a touch, a change in place), so a
+   * caller that keeps something of the head (its `w`, say: KeptValues) forgets it in every copy.
+   */
+  headChanged?: (key: string) => void;
 }
 
 export interface SincePage<T> {
@@ -123,6 +128,7 @@ export class KeyedList<T> {
   readonly #locks = new KeyLock();
   readonly #db: Db;
   readonly #pages: PageCache<T> | undefined;
+  readonly #headChanged: (key: string) => void;
 
   constructor(db: Db, collection: string, options: KeyedListOptions<T> = {}) {
     this.#db = db;
@@ -137,6 +143,7 @@ export class KeyedList<T> {
     this.#idOf = field ? (entry: T) => entry[field] as string | number : options.idOf;
     this.#read = options.maxTimeMS === undefined ? {} : { maxTimeMS: options.maxTimeMS };
     const cache = options.cache;
+    this.#headChanged = options.headChanged ?? (() => {});
     this.#pages =
       cache && cache.pages > 0 ? new PageCache<T>(cache.pages, { budget: { max: cache.chars } }) : undefined;
   }
@@ -181,6 +188,7 @@ export class KeyedList<T> {
           if (now && (await this.#recentIds(key, now)).has(id)) return false;
           continue;
         }
+        this.#headChanged(key);
         if (head && head.items.length > this.bucketSize) await this.#sealFull(key);
         return true;
       }
@@ -207,6 +215,7 @@ export class KeyedList<T> {
             { $push: push, $inc: { n: 1, w: 1 } } as never,
             { upsert: true, returnDocument: 'after' },
           )) as ListHead<T> | null;
+          this.#headChanged(key);
           if (head && head.items.length > this.bucketSize) await this.#sealFull(key);
           return;
         } catch (error) {
@@ -224,6 +233,7 @@ export class KeyedList<T> {
    */
   async touch(key: string): Promise<void> {
     await this.docs.updateOne({ _id: headId(key) }, { $inc: { w: 1 } } as never);
+    this.#headChanged(key);
   }
 
   /** Changes the entry at `position` (0 = oldest); false when the list is shorter. */
@@ -416,7 +426,7 @@ export class KeyedList<T> {
         items: this.#placed(items, take),
       };
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...next.items.map(this.#idOf)] };
-      if (await this.#writeHead(head, next)) {
+      if (await this.#writeHead(key, head, next)) {
         remaining = remaining.slice(take.length);
         added.push(...take);
       } else if (attempt >= 50) {
@@ -462,7 +472,7 @@ export class KeyedList<T> {
       const items = [...head.items];
       const i = position - headStart;
       items[i] = change(items[i] as T);
-      if (await this.#writeHead(head, { ...head, items })) return true;
+      if (await this.#writeHead(key, head, { ...head, items })) return true;
     }
   }
 
@@ -536,7 +546,7 @@ export class KeyedList<T> {
       const { items, sealedIds } = await this.#sealLeading(key, head, this.bucketSize);
       const next: ListHead<T> = { _id: head._id, n: head.n, items };
       if (this.#idOf) next.recent = { ids: [...sealedIds, ...items.map(this.#idOf)] };
-      if (await this.#writeHead(head, next)) return;
+      if (await this.#writeHead(key, head, next)) return;
     }
   }
 
@@ -585,7 +595,7 @@ export class KeyedList<T> {
    * Writes `next` over the head `read` (n 0 and no `w`: none yet); false when another writer wrote
    * the head first (a compare-and-set on its `n` and `w`).
    */
-  async #writeHead(read: ListHead<T>, next: ListHead<T>): Promise<boolean> {
+  async #writeHead(key: string, read: ListHead<T>, next: ListHead<T>): Promise<boolean> {
     const filter = { _id: read._id, n: read.n, w: versionIs(read.w) };
     try {
       const heads = this.docs as unknown as Collection<ListHead<T>>;
@@ -594,7 +604,9 @@ export class KeyedList<T> {
         { ...next, w: (read.w ?? 0) + 1 },
         { upsert: read.n === 0 },
       );
-      return result.matchedCount + result.upsertedCount > 0;
+      const written = result.matchedCount + result.upsertedCount > 0;
+      if (written) this.#headChanged(key);
+      return written;
     } catch (error) {
       // Two first writes raced: the other created the head.
       if (isDuplicateKeyError(error)) return false;

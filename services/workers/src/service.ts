@@ -1,6 +1,6 @@
 import { type NatsConnection, startService } from '@im/bus';
 import { NoticeSubjects, Streams, WORKERS_SERVICE_NAME } from '@im/contracts';
-import { ensureStream, openJetStream, publishNotice } from '@im/events';
+import { ensureStream, NoticedCache, openJetStream, publishNotice } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
 import { consumeClassMessages, type FanoutSettings } from './class-messages.js';
@@ -23,6 +23,13 @@ export {
 export { readConfig, type WorkersConfig, WorkersConfigSchema } from './config.js';
 export { Deliveries, type Delivery, type InboxEntry } from './repositories/deliveries.js';
 export { StudentNotifications } from './repositories/student-notifications.js';
+
+/**
+ * The inbox heads' versions (`w`) each copy keeps between writes (change notices, README
+ * "Events"): an inbox page asked again is then answered from the page cache with no look-up. A
+ * number per student; a lost notice (core NATS) shows a change that much later, at most.
+ */
+const KEPT_INBOX_VERSIONS = { maxEntries: 50_000, maxAgeMs: 10_000 };
 
 export type WorkersSettings = FanoutSettings & Pick<WorkersConfig, 'maxInFlight'>;
 
@@ -60,12 +67,18 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
   await ensureStream(handles.jsm, Streams.deadLetters, { replicas: config.jetstreamReplicas });
   // Every read and write of the deliveries goes by `_id`: no index to create.
   await migrateReadTotals(db, log);
+  const inboxVersions = await NoticedCache.open<number>(nc, {
+    subject: NoticeSubjects.inboxes,
+    ...KEPT_INBOX_VERSIONS,
+    log,
+  });
   const deliveries = new Deliveries(db, {
     live: natsLiveNotifications(nc, log),
+    inboxChanged: (studentUid) => inboxVersions.changed([studentUid]),
     // The broadcast service keeps the counts its pushes pages show until it hears of a change.
     countsChanged: (pushId) => publishNotice(nc, NoticeSubjects.pushCounts, [String(pushId)]),
   });
-  const notifications = new StudentNotifications(deliveries);
+  const notifications = new StudentNotifications(deliveries, inboxVersions);
   const consumer = await consumeClassMessages(handles, log, deliveries, config);
   const service = await startService(nc, {
     name: WORKERS_SERVICE_NAME,
@@ -88,6 +101,7 @@ export async function startWorkers(options: WorkersOptions): Promise<RunningWork
     async stop() {
       await service.stop();
       await consumer.stop();
+      inboxVersions.close();
     },
   };
 }

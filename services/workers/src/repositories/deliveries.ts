@@ -56,6 +56,8 @@ export interface DeliveriesOptions {
   live?: LiveNotifications;
   /** Told of each push whose delivered or read count changed (the change notices); default: nobody. */
   countsChanged?: (pushId: number) => void;
+  /** Told of each student whose inbox head was written (the change notices); default: nobody. */
+  inboxChanged?: (studentUid: string) => void;
 }
 
 /**
@@ -95,6 +97,7 @@ export class Deliveries {
       seqField: 'seq',
       bucketSize: INBOX_BUCKET,
       maxPage: MAX_PER_PAGE,
+      ...(options.inboxChanged ? { headChanged: options.inboxChanged } : {}),
       ...this.limit,
     });
     this.progress = new PushProgress(db, this.limit, options.countsChanged);

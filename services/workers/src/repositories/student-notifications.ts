@@ -1,7 +1,7 @@
 import { type DeliveriesSinceReply, MAX_REPLAY_PAGE, type StudentDelivery } from '@im/contracts';
-import { KeyLock, PageCache } from '@im/store';
+import { type KeptValues, KeyLock, type ListHead, PageCache } from '@im/store';
 import { studentDeliveryOf } from '../student-delivery.js';
-import { type Deliveries, deliveryId } from './deliveries.js';
+import { type Deliveries, deliveryId, type InboxEntry } from './deliveries.js';
 import type { ReadMark } from './read-marks.js';
 
 /** A page of a student's deliveries, newest first, as the API shows them. */
@@ -37,8 +37,15 @@ export class StudentNotifications {
    */
   readonly #pages = new PageCache<StudentPage>(PAGE_CACHE.pages, { budget: { max: PAGE_CACHE.chars } });
 
-  constructor(deliveries: Deliveries) {
+  /**
+   * Each inbox head's `w` as last read, until a write of that head is heard (KeptValues: change
+   * notices; the inbox's `headChanged` tells it): a kept page at that `w` then needs no look-up.
+   */
+  readonly #versions: KeptValues<number> | undefined;
+
+  constructor(deliveries: Deliveries, versions?: KeptValues<number>) {
     this.#deliveries = deliveries;
+    this.#versions = versions;
   }
 
   /**
@@ -48,10 +55,17 @@ export class StudentNotifications {
    */
   async page(studentUid: string, skip: number, limit: number): Promise<StudentPage> {
     const { inbox, reads } = this.#deliveries;
-    const head = await inbox.head(studentUid);
-    const version = head?.w;
-    const kept = version === undefined ? undefined : this.#pages.get(studentUid, skip, limit, version)?.[0];
+    let stored: ListHead<InboxEntry> | null | undefined;
+    const readHead = async () => {
+      stored = await inbox.head(studentUid);
+      return stored?.w;
+    };
+    const seen = this.#versions ? await this.#versions.get(studentUid, readHead) : await readHead();
+    const kept = seen === undefined ? undefined : this.#pages.get(studentUid, skip, limit, seen)?.[0];
     if (kept) return kept;
+    // A kept `w` with no page at it: the page is built from the head as stored now.
+    const head = stored === undefined ? await inbox.head(studentUid) : stored;
+    const version = head?.w;
     const page = await inbox.newestFirstOf(studentUid, head, skip, limit);
     const { readAt, read } = await reads.state(studentUid, page.items);
     const built = {
