@@ -9,13 +9,22 @@ import { idle } from './suites/idle.js';
 import { live } from './suites/live.js';
 import { signatureLogin } from './suites/signature-login.js';
 import { volume } from './suites/volume.js';
+import { volumeReads } from './suites/volume-reads.js';
 
 /**
  * The suites by the name that picks them (`npm run bench -- volume`), run one after another
  * (never in parallel: they would measure each other). A new suite is a `Suite` in src/suites/
  * added here; main prints its section and its figures.
  */
-const SUITES: Record<string, Suite> = { signature: signatureLogin, fanout, volume, idle, live, burst };
+const SUITES: Record<string, Suite> = {
+  signature: signatureLogin,
+  fanout,
+  volume,
+  'volume-reads': volumeReads,
+  idle,
+  live,
+  burst,
+};
 /** What `npm run bench` runs without names. The volume suite seeds a school year: only when asked. */
 const DEFAULT_SUITES = ['signature', 'fanout'];
 
@@ -24,6 +33,7 @@ const USAGE = `usage: npm run bench [-- <suite>...]
   signature    the signature path under load next to an in-process baseline
   fanout       a class push fanned out, next to a raw insertMany
   volume       every route on an empty store, then on a seeded school year (VOLUME_SCALE=0.01: a quick run)
+  volume-reads the read routes alone on a kept store (VOLUME_STORE_DIR), with each process's CPU per answer
   idle         the idle stack's CPU per process, on an empty store and after some writes (IDLE_S=60)
   live         2,000 idle notification streams on one gateway (RSS, CPU), then one push: 201 → each event (LIVE_AUTH=ticket)
   burst        20 classes of 2,000 pushed at once, 100 of each streaming: statuses, push p99, until all landed`;

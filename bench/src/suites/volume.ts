@@ -76,7 +76,7 @@ export const volume: Suite = {
         const view = { plan, rosters, groupIds: [...seeded.groupIds] };
         const today = pushDay();
         const push = !kept?.pushedOn.includes(today);
-        const figures = await measureStore('volume', running, view, bus.jsm, progress, push);
+        const figures = await measureStore('volume', running, view, bus.jsm, progress, { pushes: push });
         if (kept && push) await saveKeptStore({ ...kept, seeded, pushedOn: [...kept.pushedOn, today] }, plan);
         return { seeded, volumeFigures: figures };
       } finally {

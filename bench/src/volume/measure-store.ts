@@ -38,7 +38,7 @@ export interface StoreFigures {
 /**
  * Everything measured on one store, on a stack started for it: the idle stack's CPU first (no
  * request at all), then each read route (warm-up, measured run), then the writes, the pushes
- * last (unless `pushes` is false). After each run the stack is left to calm down, so no run pays
+ * last (unless left out). After each run the stack is left to calm down, so no run pays
  * for the one before.
  */
 export async function measureStore(
@@ -47,7 +47,15 @@ export async function measureStore(
   view: StoreView,
   jsm: JetStreamHandles['jsm'],
   tell: (message: string) => void,
-  pushes = true,
+  /**
+   * `pushes: false` leaves the push run out; `writes: false` every write run (reads only);
+   * `reads` names the read routes to run (default: all).
+   */
+  {
+    pushes = true,
+    writes: withWrites = true,
+    reads: only,
+  }: { pushes?: boolean; writes?: boolean; reads?: readonly string[] } = {},
 ): Promise<StoreFigures> {
   const { plan } = view;
   const baseUrl = running.stack.gatewayUrl;
@@ -74,7 +82,10 @@ export async function measureStore(
   };
 
   const reads: RouteFigures[] = [];
-  for (const route of readRoutes(view, callers)) reads.push(await run(route, plan.readConnections));
+  for (const route of readRoutes(view, callers)) {
+    if (!only || only.includes(route.name)) reads.push(await run(route, plan.readConnections));
+  }
+  if (!withWrites) return { store, idle, reads, writes: [] };
   const [create, addMembers] = writeRoutes(view, callers);
   const writes = [
     await run(create!, plan.writeConnections, undefined, keepGroupIds(view.groupIds)),
