@@ -19,6 +19,13 @@ export const NoticeSubjects = {
   orgUserLists: 'im.notices.org_user_lists',
 } as const;
 
+/**
+ * How long a copy answers a value it keeps without hearing a notice of it: what a lost notice
+ * (core NATS, a reconnect not yet seen) can cost at most, the same for every kept value (README
+ * "Events").
+ */
+export const NOTICE_MAX_AGE_MS = 10_000;
+
 /** Most keys one notice carries: a fan-out chunk or a mark names one push, a directory event one class. */
 export const MAX_NOTICE_KEYS = 100;
 

@@ -1,5 +1,5 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { DEFAULT_MAX_PAYLOAD, NoticeSubjects, ServiceNames, Streams } from '@im/contracts';
+import { DEFAULT_MAX_PAYLOAD, NOTICE_MAX_AGE_MS, NoticeSubjects, ServiceNames, Streams } from '@im/contracts';
 import {
   EventPublisher,
   ensureStream,
@@ -34,7 +34,7 @@ export { DIRECTORY_CLASSES_DURABLE } from './projections/directory-classes.js';
  * How much of the owners and counts the pushes pages read is kept per copy, and for how long
  * without a notice: a lost notice (core NATS) shows a change that much later, at most.
  */
-const KEPT = { maxEntries: 20_000, maxAgeMs: 10_000 };
+const KEPT = { maxEntries: 20_000, maxAgeMs: NOTICE_MAX_AGE_MS };
 
 export type BroadcastSettings = Pick<
   BroadcastConfig,

@@ -1,5 +1,5 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { NoticeSubjects, ServiceNames, Streams } from '@im/contracts';
+import { NOTICE_MAX_AGE_MS, NoticeSubjects, ServiceNames, Streams } from '@im/contracts';
 import {
   EventPublisher,
   ensureStream,
@@ -44,7 +44,7 @@ import type { SortedHead } from './repositories/sorted-lists/model.js';
  * a school's groups page and its contacts are then read with no look-up while nothing changes. A
  * lost notice (core NATS) shows a change that much later, at most.
  */
-const KEPT_HEADS = { maxEntries: 1_000, maxAgeMs: 10_000 };
+const KEPT_HEADS = { maxEntries: 1_000, maxAgeMs: NOTICE_MAX_AGE_MS };
 
 export { DEFAULT_DB, type GroupConfig, GroupConfigSchema, readConfig } from './config.js';
 export { DIRECTORY_USERS_DURABLE } from './projections/directory-users.js';

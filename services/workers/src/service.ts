@@ -1,5 +1,5 @@
 import { type NatsConnection, startService } from '@im/bus';
-import { NoticeSubjects, Streams, WORKERS_SERVICE_NAME } from '@im/contracts';
+import { NOTICE_MAX_AGE_MS, NoticeSubjects, Streams, WORKERS_SERVICE_NAME } from '@im/contracts';
 import { ensureStream, NoticedCache, openJetStream, publishNotice } from '@im/events';
 import type { Logger } from '@im/log';
 import type { Db } from 'mongodb';
@@ -29,7 +29,7 @@ export { StudentNotifications } from './repositories/student-notifications.js';
  * "Events"): an inbox page asked again is then answered from the page cache with no look-up. A
  * number per student; a lost notice (core NATS) shows a change that much later, at most.
  */
-const KEPT_INBOX_VERSIONS = { maxEntries: 50_000, maxAgeMs: 10_000 };
+const KEPT_INBOX_VERSIONS = { maxEntries: 50_000, maxAgeMs: NOTICE_MAX_AGE_MS };
 
 export type WorkersSettings = FanoutSettings & Pick<WorkersConfig, 'maxInFlight'>;
 
