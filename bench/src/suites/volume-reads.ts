@@ -16,7 +16,8 @@ import { startVolumeStack } from '../volume/stack.js';
  * CPU, then each read route as the volume suite drives it, with the CPU each process spent per
  * answer. Nothing is written, so a kept store can be measured as often as wanted (of another
  * commit, say) in a few minutes, where the whole volume suite takes half an hour.
- * VOLUME_READS=`inbox page,contacts` runs only the routes named (as the table names them).
+ * VOLUME_READS=`inbox page,contacts` runs only the routes named (as the table names them); a
+ * name that is not a route's stops the run and lists the routes.
  */
 export const volumeReads: Suite = {
   name: 'volume-reads',

@@ -60,6 +60,13 @@ export async function measureStore(
   const { plan } = view;
   const baseUrl = running.stack.gatewayUrl;
   const callers = new Callers(running.stack.token, plan.organizationId, plan.seed);
+  const readRuns = readRoutes(view, callers);
+  const unknown = (only ?? []).filter((name) => !readRuns.some((route) => route.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `no read route named ${unknown.map((name) => JSON.stringify(name)).join(', ')}; the routes: ${readRuns.map((route) => route.name).join(', ')}`,
+    );
+  }
   tell(`${store}: waiting for the stack to calm down, then ${plan.idleS} s of idle CPU`);
   await settle(running.processes, 25);
   const idle = await measureCpu(running.processes, plan.idleS);
@@ -82,7 +89,7 @@ export async function measureStore(
   };
 
   const reads: RouteFigures[] = [];
-  for (const route of readRoutes(view, callers)) {
+  for (const route of readRuns) {
     if (!only || only.includes(route.name)) reads.push(await run(route, plan.readConnections));
   }
   if (!withWrites) return { store, idle, reads, writes: [] };
